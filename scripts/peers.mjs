@@ -1,0 +1,410 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// Real test peers on 127.0.0.1, without Docker:
+//   - Apache Kafka (KRaft, one node) from Maven Central jars
+//   - Jaeger v2 (`jaeger` binary) built with `go build` from the Go module proxy
+//
+//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger ...] [--json]
+//
+// Provisioning (jars, Go build) is cached in ~/.cache/jaeger-kafka so a warm
+// start takes seconds. Processes are tracked with pid files and are only ever
+// stopped through them (never by name). Kafka data survives stop/start (so an
+// outage test finds its records again); `reset` wipes it.
+//
+// This is Node-only tooling; the package itself does not use it.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const HOST = '127.0.0.1'
+
+export const config = {
+  cacheDir: process.env.JAEGER_KAFKA_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'jaeger-kafka'),
+  kafkaVersion: process.env.KAFKA_VERSION ?? '3.9.2',
+  kafkaPort: Number(process.env.KAFKA_PORT ?? 9092),
+  kafkaControllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 9093),
+  // The Go module proxy serves jaeger v1.76.0, the commit of Jaeger v2.13.0;
+  // cmd/jaeger at that commit is the v2 binary.
+  jaegerModuleVersion: 'v1.76.0',
+  jaegerCollectorPort: Number(process.env.JAEGER_COLLECTOR_PORT ?? 14268),
+  jaegerQueryPort: Number(process.env.JAEGER_QUERY_PORT ?? 16686),
+  jaegerQueryGrpcPort: Number(process.env.JAEGER_QUERY_GRPC_PORT ?? 16685),
+}
+
+const runDir = (name) => join(config.cacheDir, 'run', name)
+const log = (msg) => process.stderr.write(`[peers] ${msg}\n`)
+
+// ---------------------------------------------------------------- helpers
+
+function requireTool(cmd, args, installHint) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
+  if (r.error || r.status !== 0) {
+    throw new Error(`'${cmd}' is required but was not found or failed (${r.error?.message ?? r.stderr.trim()}). Install it: ${installHint}`)
+  }
+  return `${r.stdout}${r.stderr}`.trim()
+}
+
+function run(cmd, args, options) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...options })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
+}
+
+function readPid(name) {
+  const file = join(runDir(name), 'pid')
+  if (!existsSync(file)) return undefined
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+// A pid file can outlive its process and the pid can be reused: only trust
+// it while /proc shows a process whose command line holds our marker.
+function isOurProcess(name, pid) {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (/\) Z /.test(stat)) return false // zombie
+    return cmdline.includes(runDir(name))
+  } catch {
+    return false
+  }
+}
+
+function runningPid(name) {
+  const pid = readPid(name)
+  return pid !== undefined && isOurProcess(name, pid) ? pid : undefined
+}
+
+function portOpen(port) {
+  return new Promise((resolveOpen) => {
+    const socket = connect({ host: HOST, port })
+    const done = (ok) => { socket.destroy(); resolveOpen(ok) }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function waitFor(what, probe, timeoutMs, pidName) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await probe()) return
+    if (pidName && runningPid(pidName) === undefined) {
+      throw new Error(`${what} exited during start-up; see ${join(runDir(pidName), 'output.log')}`)
+    }
+    await sleep(300)
+  }
+  throw new Error(`${what} was not ready after ${timeoutMs / 1000} s; see ${pidName ? join(runDir(pidName), 'output.log') : 'its log'}`)
+}
+
+function startDetached(name, cmd, args, cwd) {
+  const out = openSync(join(runDir(name), 'output.log'), 'a')
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out] })
+  closeSync(out)
+  writeFileSync(join(runDir(name), 'pid'), `${child.pid}\n`)
+  child.unref()
+  return child.pid
+}
+
+// ---------------------------------------------------------------- Kafka
+
+function kafkaHome() {
+  return join(config.cacheDir, `kafka-${config.kafkaVersion}`)
+}
+
+const kafkaMajor = () => Number(config.kafkaVersion.split('.')[0])
+
+export function provisionKafka() {
+  const home = kafkaHome()
+  if (existsSync(join(home, 'lib', '.complete'))) return false
+  requireTool('java', ['-version'], 'a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`')
+  requireTool('mvn', ['-v'], 'Apache Maven, e.g. `apt-get install maven`')
+  const started = Date.now()
+  log(`provisioning Kafka ${config.kafkaVersion}: resolving jars from Maven Central (first run only)`)
+  mkdirSync(home, { recursive: true })
+  // 3.9 needs a logging backend (the tarball ships reload4j); 4.x brings log4j2.
+  const logging = kafkaMajor() >= 4 ? '' : `
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>`
+  writeFileSync(join(home, 'pom.xml'), `<project>
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.peers</groupId><artifactId>kafka-peer</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${config.kafkaVersion}</version></dependency>${logging}
+  </dependencies>
+</project>
+`)
+  rmSync(join(home, 'lib'), { recursive: true, force: true })
+  run('mvn', ['-B', '--no-transfer-progress', '-q',
+    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    '-DincludeScope=runtime', '-DoutputDirectory=lib'], { cwd: home })
+  writeFileSync(join(home, 'lib', '.complete'), new Date().toISOString())
+  log(`Kafka ${config.kafkaVersion} jars ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+function writeKafkaConfig() {
+  const dir = runDir('kafka')
+  const props = `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${HOST}:${config.kafkaControllerPort}
+listeners=PLAINTEXT://${HOST}:${config.kafkaPort},CONTROLLER://${HOST}:${config.kafkaControllerPort}
+advertised.listeners=PLAINTEXT://${HOST}:${config.kafkaPort}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${join(dir, 'data')}
+num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=1
+`
+  writeFileSync(join(dir, 'server.properties'), props)
+  if (kafkaMajor() >= 4) {
+    writeFileSync(join(dir, 'log4j2.properties'), `appender.e.type=Console
+appender.e.name=E
+appender.e.target=SYSTEM_ERR
+appender.e.layout.type=PatternLayout
+appender.e.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=warn
+rootLogger.appenderRef.e.ref=E
+`)
+    return `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`
+  }
+  writeFileSync(join(dir, 'log4j.properties'), `log4j.rootLogger=WARN, E
+log4j.appender.E=org.apache.log4j.ConsoleAppender
+log4j.appender.E.Target=System.err
+log4j.appender.E.layout=org.apache.log4j.PatternLayout
+log4j.appender.E.layout.ConversionPattern=[%d] %p %m (%c)%n
+`)
+  return `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`
+}
+
+async function kafkaReady() {
+  if (!(await portOpen(config.kafkaPort))) return false
+  // A metadata round trip proves the broker, not just its socket, is up.
+  const { Kafka, logLevel } = (await import('kafkajs')).default
+  const admin = new Kafka({ clientId: 'peers-probe', brokers: [`${HOST}:${config.kafkaPort}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin()
+  try {
+    await admin.connect()
+    const cluster = await admin.describeCluster()
+    return cluster.brokers.length > 0 && cluster.controller !== null && cluster.controller !== -1
+  } catch {
+    return false
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
+}
+
+async function startKafka() {
+  if (runningPid('kafka') !== undefined) {
+    await waitFor('Kafka', kafkaReady, 90_000, 'kafka')
+    return false
+  }
+  provisionKafka()
+  const dir = runDir('kafka')
+  mkdirSync(dir, { recursive: true })
+  if (await portOpen(config.kafkaPort)) {
+    throw new Error(`port ${config.kafkaPort} is in use by a process these scripts did not start; stop it or set KAFKA_PORT`)
+  }
+  const logging = writeKafkaConfig()
+  const lib = join(kafkaHome(), 'lib', '*')
+  if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+    const clusterId = randomBytes(16).toString('base64url')
+    run('java', [logging, '-cp', lib, 'kafka.tools.StorageTool', 'format', '-t', clusterId,
+      '-c', join(dir, 'server.properties'), '--ignore-formatted'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  }
+  const started = Date.now()
+  startDetached('kafka', 'java', ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+    logging, '-cp', lib, 'kafka.Kafka', join(dir, 'server.properties')], dir)
+  await waitFor('Kafka', kafkaReady, 90_000, 'kafka')
+  log(`Kafka ${config.kafkaVersion} ready on ${HOST}:${config.kafkaPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+// ---------------------------------------------------------------- Jaeger
+
+function jaegerBinary() {
+  return join(config.cacheDir, 'jaeger', `jaeger-${config.jaegerModuleVersion}`)
+}
+
+export function provisionJaeger() {
+  const binary = jaegerBinary()
+  if (existsSync(binary)) return false
+  const goVersion = requireTool('go', ['version'], 'Go 1.24.6 or newer, e.g. `apt-get install golang` or from go.dev')
+  const started = Date.now()
+  log(`provisioning Jaeger (${goVersion}): building cmd/jaeger ${config.jaegerModuleVersion} from the Go module proxy (first run only, several minutes on 2 cores)`)
+  // Our own module pins every dependency (go.mod + go.sum in scripts/jaeger-peer)
+  // and carries jaeger's `replace` for sarama, which `go install` rejects.
+  const buildDir = join(config.cacheDir, 'jaeger-build')
+  mkdirSync(buildDir, { recursive: true })
+  for (const file of ['go.mod', 'go.sum']) copyFileSync(join(HERE, 'jaeger-peer', file), join(buildDir, file))
+  mkdirSync(dirname(binary), { recursive: true })
+  run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', `${binary}.tmp`, 'github.com/jaegertracing/jaeger/cmd/jaeger'], {
+    cwd: buildDir,
+    env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' },
+  })
+  run('mv', [`${binary}.tmp`, binary])
+  log(`Jaeger built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+function writeJaegerConfig() {
+  const dir = runDir('jaeger')
+  const file = join(dir, 'config.yaml')
+  writeFileSync(file, `service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces: {receivers: [jaeger], processors: [batch], exporters: [jaeger_storage_exporter]}
+  telemetry: {logs: {level: warn}, metrics: {level: none}}
+extensions:
+  jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
+  jaeger_query:
+    storage: {traces: mem}
+    http: {endpoint: "${HOST}:${config.jaegerQueryPort}"}
+    grpc: {endpoint: "${HOST}:${config.jaegerQueryGrpcPort}"}
+receivers:
+  jaeger: {protocols: {thrift_http: {endpoint: "${HOST}:${config.jaegerCollectorPort}"}}}
+processors: {batch: {timeout: 100ms}}
+exporters: {jaeger_storage_exporter: {trace_storage: mem}}
+`)
+  return file
+}
+
+async function jaegerReady() {
+  if (!(await portOpen(config.jaegerCollectorPort))) return false
+  try {
+    const res = await fetch(`http://${HOST}:${config.jaegerQueryPort}/api/services`, { signal: AbortSignal.timeout(2000) })
+    await res.arrayBuffer()
+    return res.status === 200
+  } catch {
+    return false
+  }
+}
+
+async function startJaeger() {
+  if (runningPid('jaeger') !== undefined) {
+    await waitFor('Jaeger', jaegerReady, 60_000, 'jaeger')
+    return false
+  }
+  provisionJaeger()
+  const dir = runDir('jaeger')
+  mkdirSync(dir, { recursive: true })
+  for (const port of [config.jaegerCollectorPort, config.jaegerQueryPort]) {
+    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT`)
+  }
+  const started = Date.now()
+  startDetached('jaeger', jaegerBinary(), ['--config', writeJaegerConfig()], dir)
+  await waitFor('Jaeger', jaegerReady, 60_000, 'jaeger')
+  log(`Jaeger ready: collector http://${HOST}:${config.jaegerCollectorPort}/api/traces, query http://${HOST}:${config.jaegerQueryPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+// ---------------------------------------------------------------- commands
+
+const PEERS = {
+  kafka: { start: startKafka, ready: kafkaReady, provision: provisionKafka },
+  jaeger: { start: startJaeger, ready: jaegerReady, provision: provisionJaeger },
+}
+
+/** Start the named peers (idempotent). Returns the names this call started. */
+export async function start(names = Object.keys(PEERS)) {
+  const started = []
+  for (const name of names) if (await PEERS[name].start()) started.push(name)
+  return started
+}
+
+/** Stop through the pid file: SIGTERM, then SIGKILL after a grace period. */
+export async function stop(names = Object.keys(PEERS), signal = 'SIGTERM') {
+  const stopped = []
+  for (const name of names) {
+    const pid = runningPid(name)
+    if (pid === undefined) {
+      rmSync(join(runDir(name), 'pid'), { force: true })
+      continue
+    }
+    process.kill(pid, signal)
+    const deadline = Date.now() + 20_000
+    while (isOurProcess(name, pid) && Date.now() < deadline) await sleep(100)
+    if (isOurProcess(name, pid)) process.kill(pid, 'SIGKILL')
+    while (isOurProcess(name, pid)) await sleep(50)
+    rmSync(join(runDir(name), 'pid'), { force: true })
+    stopped.push(name)
+    log(`${name} stopped (${signal})`)
+  }
+  return stopped
+}
+
+export async function status(names = Object.keys(PEERS)) {
+  const result = {}
+  for (const name of names) {
+    const pid = runningPid(name)
+    result[name] = { running: pid !== undefined, pid: pid ?? null, ready: pid !== undefined && (await PEERS[name].ready()) }
+  }
+  return result
+}
+
+export function reset(names = Object.keys(PEERS)) {
+  for (const name of names) {
+    if (runningPid(name) !== undefined) throw new Error(`stop ${name} before reset`)
+    rmSync(runDir(name), { recursive: true, force: true })
+  }
+}
+
+const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger ...] [--json]
+
+commands:
+  provision  fetch/build what the peers need (cached in ${config.cacheDir})
+  start      start the peers (idempotent) and wait until they answer
+  stop       stop peers started by these scripts (SIGTERM, then SIGKILL)
+  kill       SIGKILL peers started by these scripts (crash tests)
+  status     print whether each peer runs and answers
+  reset      wipe a stopped peer's data (Kafka topics, Jaeger config)
+
+env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), JAEGER_COLLECTOR_PORT (14268),
+     JAEGER_QUERY_PORT (16686), JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka)`
+
+async function main(argv) {
+  const json = argv.includes('--json')
+  const [command, ...rest] = argv.filter((a) => a !== '--json')
+  const names = rest.length ? rest : Object.keys(PEERS)
+  for (const name of names) if (!(name in PEERS)) throw new Error(`unknown peer '${name}'\n${USAGE}`)
+  switch (command) {
+    case 'provision': for (const name of names) PEERS[name].provision(); break
+    case 'start': { const s = await start(names); if (json) console.log(JSON.stringify({ started: s })); break }
+    case 'stop': await stop(names); break
+    case 'kill': await stop(names, 'SIGKILL'); break
+    case 'reset': reset(names); break
+    case 'status': {
+      const s = await status(names)
+      if (json) console.log(JSON.stringify(s))
+      else for (const [name, v] of Object.entries(s)) console.log(`${name}: ${v.running ? `running (pid ${v.pid})` : 'stopped'}${v.running ? (v.ready ? ', ready' : ', not answering') : ''}`)
+      break
+    }
+    default:
+      console.log(USAGE)
+      if (command !== undefined && command !== 'help' && command !== '--help') process.exitCode = 2
+  }
+}
+
+if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error) => {
+    log(`error: ${error.message}`)
+    process.exitCode = 1
+  })
+}

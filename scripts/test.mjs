@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// The one test command (`npm test`):
+//   1. type check        tsc --noEmit
+//   2. build             dist/esm + dist/cjs (the package test needs them)
+//   3. unit tests        tap on Node
+//   4. real peers        Kafka + Jaeger started if not running
+//   5. integration       tap on Node (test/integration, test/node)
+//   6. runtime suite     the same unit + integration files on Deno and on Bun
+//   7. peers this run started are stopped again
+// Flags: --skip-deno, --skip-bun, --unit-only, --keep-peers
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { start, stop } from './peers.mjs'
+
+const args = new Set(process.argv.slice(2))
+const require = createRequire(import.meta.url)
+const bin = (pkg, rel) => join(dirname(require.resolve(`${pkg}/package.json`)), rel)
+const results = []
+
+function step(name, cmd, argv, env = {}) {
+  const began = Date.now()
+  process.stderr.write(`\n[test] ${name}: ${cmd} ${argv.join(' ')}\n`)
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } })
+  const ok = r.status === 0
+  results.push({ name, ok, seconds: (Date.now() - began) / 1000 })
+  process.stderr.write(`[test] ${name}: ${ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - began) / 1000).toFixed(1)} s\n`)
+  return ok
+}
+
+const node = process.execPath
+const tap = bin('tap', 'dist/esm/run/index.js')
+const deno = bin('deno', 'bin.cjs')
+const bun = bin('bun', 'bin/bun.exe')
+
+let startedPeers = []
+try {
+  step('typecheck', node, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json'])
+  step('build', node, ['scripts/build.mjs'])
+  step('unit (node)', node, [tap, 'test/unit'])
+  if (!args.has('--unit-only')) {
+    startedPeers = await start()
+    step('integration (node)', node, [tap, 'test/integration', 'test/node'])
+  }
+  const suites = args.has('--unit-only') ? ['test/unit'] : ['test/unit', 'test/integration']
+  if (!args.has('--skip-deno')) step('runtime suite (deno)', node, [deno, 'test', '-A', '--no-check', ...suites])
+  if (!args.has('--skip-bun')) step('runtime suite (bun)', bun, ['test', '--timeout', '120000', ...suites.map((s) => `./${s}/`)])
+} finally {
+  if (startedPeers.length && !args.has('--keep-peers')) await stop(startedPeers)
+}
+
+process.stderr.write('\n[test] summary\n')
+for (const r of results) process.stderr.write(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.name} (${r.seconds.toFixed(1)} s)\n`)
+const failed = results.filter((r) => !r.ok).length
+process.exitCode = failed ? 1 : 0

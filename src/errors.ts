@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The one errors module of jaeger-kafka.
+ *
+ * Every error this package creates on purpose is a `JaegerKafkaError` with a
+ * stable `code` and a `retriable` flag. Bad arguments get the built-in
+ * `TypeError` / `RangeError` instead. The class is branded with a
+ * `Symbol.for` key so `isJaegerKafkaError()` works across duplicate copies of
+ * the package (npm + JSR, ESM + CJS).
+ * @module
+ */
+
+const BRAND: unique symbol = Symbol.for('jaeger-kafka.error') as never
+
+/** Stable error codes; callers switch on these, never on messages. */
+export const ErrorCodes = {
+  /** A carrier was asked to write into a frozen / read-only message. */
+  READ_ONLY_CARRIER: 'READ_ONLY_CARRIER',
+  /** Bytes that are not a valid Thrift structure of the expected type. */
+  THRIFT_DECODE: 'THRIFT_DECODE',
+  /** A value that cannot be encoded (missing required field, wrong type). */
+  THRIFT_ENCODE: 'THRIFT_ENCODE',
+  /** A span that stays over `maxMessageBytes` even after trimming. */
+  SPAN_TOO_LARGE: 'SPAN_TOO_LARGE',
+  /** The Kafka producer or consumer failed. */
+  KAFKA: 'KAFKA',
+  /** The sender or forwarder was used after close(). */
+  CLOSED: 'CLOSED',
+  /** A timeout elapsed (flush, close, request). */
+  TIMEOUT: 'TIMEOUT',
+  /** The Jaeger collector answered with a status that is not 2xx. */
+  COLLECTOR_STATUS: 'COLLECTOR_STATUS',
+  /** The Jaeger collector could not be reached. */
+  COLLECTOR_UNREACHABLE: 'COLLECTOR_UNREACHABLE',
+  /** Configuration that cannot work (e.g. 401 from the collector). */
+  CONFIGURATION: 'CONFIGURATION',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+export interface JaegerKafkaErrorOptions {
+  retriable?: boolean
+  cause?: unknown
+}
+
+/** Base class of every error this package raises on purpose. */
+export class JaegerKafkaError extends Error {
+  readonly code: ErrorCode
+  readonly retriable: boolean
+  readonly [BRAND] = true
+
+  constructor(code: ErrorCode, message: string, options: JaegerKafkaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'JaegerKafkaError'
+    this.code = code
+    this.retriable = options.retriable ?? false
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isJaegerKafkaError(value)
+  }
+}
+
+/** True for any JaegerKafkaError, whichever copy of the package made it. */
+export function isJaegerKafkaError(value: unknown): value is JaegerKafkaError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}
+
+/** A short, secret-free description of any thrown value, for logs and counters. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return String(error)
+}
