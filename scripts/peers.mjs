@@ -105,9 +105,9 @@ async function waitFor(what, probe, timeoutMs, pidName) {
   throw new Error(`${what} was not ready after ${timeoutMs / 1000} s; see ${pidName ? join(runDir(pidName), 'output.log') : 'its log'}`)
 }
 
-function startDetached(name, cmd, args, cwd) {
+function startDetached(name, cmd, args, cwd, env = {}) {
   const out = openSync(join(runDir(name), 'output.log'), 'a')
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out] })
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } })
   closeSync(out)
   writeFileSync(join(runDir(name), 'pid'), `${child.pid}\n`)
   child.unref()
@@ -271,10 +271,11 @@ function writeJaegerConfig() {
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
     traces: {receivers: [jaeger], processors: [batch], exporters: [jaeger_storage_exporter]}
-  telemetry: {logs: {level: warn}, metrics: {level: none}}
+  telemetry: {logs: {level: warn}, metrics: {level: none}, traces: {level: none}}
 extensions:
   jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
   jaeger_query:
+    enable_tracing: false
     storage: {traces: mem}
     http: {endpoint: "${HOST}:${config.jaegerQueryPort}"}
     grpc: {endpoint: "${HOST}:${config.jaegerQueryGrpcPort}"}
@@ -309,7 +310,8 @@ async function startJaeger() {
     if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT`)
   }
   const started = Date.now()
-  startDetached('jaeger', jaegerBinary(), ['--config', writeJaegerConfig()], dir)
+  // Jaeger traces itself over OTLP to localhost:4317 unless told not to.
+  startDetached('jaeger', jaegerBinary(), ['--config', writeJaegerConfig()], dir, { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' })
   await waitFor('Jaeger', jaegerReady, 60_000, 'jaeger')
   log(`Jaeger ready: collector http://${HOST}:${config.jaegerCollectorPort}/api/traces, query http://${HOST}:${config.jaegerQueryPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true

@@ -20,6 +20,20 @@ const require = createRequire(import.meta.url)
 const bin = (pkg, rel) => join(dirname(require.resolve(`${pkg}/package.json`)), rel)
 const results = []
 
+/** *.test.ts files below the given folders (tap needs explicit files for .ts). */
+function testFiles(...dirs) {
+  const found = []
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.name.endsWith('.test.ts')) found.push(path)
+    }
+  }
+  for (const dir of dirs) walk(dir)
+  return found.sort()
+}
+
 function step(name, cmd, argv, env = {}) {
   const began = Date.now()
   process.stderr.write(`\n[test] ${name}: ${cmd} ${argv.join(' ')}\n`)
@@ -39,10 +53,10 @@ let startedPeers = []
 try {
   step('typecheck', node, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json'])
   step('build', node, ['scripts/build.mjs'])
-  step('unit (node)', node, [tap, 'test/unit'])
+  step('unit (node)', node, [tap, '--reporter=base', ...testFiles('test/unit')])
   if (!args.has('--unit-only')) {
     startedPeers = await start()
-    step('integration (node)', node, [tap, 'test/integration', 'test/node'])
+    step('integration (node)', node, [tap, '--reporter=base', ...testFiles('test/integration', 'test/node')])
   }
   const suites = args.has('--unit-only') ? ['test/unit'] : ['test/unit', 'test/integration']
   if (!args.has('--skip-deno')) step('runtime suite (deno)', node, [deno, 'test', '-A', '--no-check', ...suites])

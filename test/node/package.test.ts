@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The built npm package loads the way legacy apps load it: `require()` from a
+// CommonJS app on Node 20, and `import` from ESM, with the same named exports
+// on every entry point. Node only (it exercises the dist/ build).
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test } from '../support/harness.ts'
+
+const ROOT = resolve(import.meta.dirname ?? '.', '../..')
+const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders']
+
+/** A throwaway app folder whose node_modules/jaeger-kafka points at this repo. */
+function makeApp(): string {
+  const app = mkdtempSync(join(tmpdir(), 'jaeger-kafka-app-'))
+  mkdirSync(join(app, 'node_modules'))
+  symlinkSync(ROOT, join(app, 'node_modules', 'jaeger-kafka'), 'dir')
+  return app
+}
+
+function exportsVia(app: string, kind: 'cjs' | 'esm'): Record<string, string[]> {
+  const file = join(app, kind === 'cjs' ? 'probe.cjs' : 'probe.mjs')
+  const body = kind === 'cjs'
+    ? `const out = {}; for (const e of ${JSON.stringify(ENTRIES)}) out[e] = Object.keys(require(e)).sort(); console.log(JSON.stringify(out))`
+    : `const out = {}; for (const e of ${JSON.stringify(ENTRIES)}) out[e] = Object.keys(await import(e)).filter((k) => k !== 'default').sort(); console.log(JSON.stringify(out))`
+  writeFileSync(file, body)
+  return JSON.parse(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' })) as Record<string, string[]>
+}
+
+test('require() and import of the built package expose the same named exports', () => {
+  const app = makeApp()
+  try {
+    const cjs = exportsVia(app, 'cjs')
+    const esm = exportsVia(app, 'esm')
+    assert.deepEqual(cjs, esm)
+    assert.ok(cjs['jaeger-kafka']?.includes('JaegerKafkaError'))
+    assert.ok(cjs['jaeger-kafka']?.includes('isJaegerKafkaError'))
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
+test('a CommonJS app can use what it required', () => {
+  const app = makeApp()
+  try {
+    writeFileSync(join(app, 'app.cjs'), `
+      const { JaegerKafkaError, isJaegerKafkaError, ErrorCodes } = require('jaeger-kafka')
+      const e = new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: test')
+      console.log(JSON.stringify({ branded: isJaegerKafkaError(e), code: e.code }))`)
+    const out = JSON.parse(execFileSync(process.execPath, [join(app, 'app.cjs')], { cwd: app, encoding: 'utf8' }))
+    assert.deepEqual(out, { branded: true, code: 'KAFKA' })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
+test('package.json exports and deno.json exports name the same entry points', async () => {
+  const { readFileSync } = await import('node:fs')
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
+  const deno = JSON.parse(readFileSync(join(ROOT, 'deno.json'), 'utf8')) as { exports: Record<string, string> }
+  const npmEntries = Object.keys(pkg.exports).filter((k) => k !== './package.json').sort()
+  assert.deepEqual(npmEntries, Object.keys(deno.exports).sort())
+  for (const [entry, source] of Object.entries(deno.exports)) {
+    const target = (pkg.exports[entry] as { import: { default: string } }).import.default
+    // dist/esm/<dir>/<file>.js is compiled from <dir>/<file>.ts
+    assert.equal(target, `./dist/esm/${source.slice(2).replace(/\.ts$/, '.js')}`, entry)
+  }
+})
+
+test('the npm tarball ships the compiled entry points and no tests', () => {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path)
+  for (const entry of ['dist/cjs/src/index.js', 'dist/esm/src/index.js', 'dist/esm/src/index.d.ts', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js']) {
+    assert.ok(files.includes(entry), `${entry} is in the tarball`)
+  }
+  assert.equal(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts')).length, 0)
+})

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where the real peers are, and small helpers to use them from tests on any
+// runtime. The peers themselves are started by scripts/peers.mjs.
+import { spawnSync } from 'node:child_process'
+
+export const KAFKA_BROKERS = (readEnv('KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',')
+export const JAEGER_COLLECTOR_URL = readEnv('JAEGER_COLLECTOR_URL') ?? 'http://127.0.0.1:14268/api/traces'
+export const JAEGER_QUERY_URL = readEnv('JAEGER_QUERY_URL') ?? 'http://127.0.0.1:16686'
+
+function readEnv(name: string): string | undefined {
+  const value = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+/** A topic name no other test run uses. */
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** Run `node scripts/peers.mjs <command> <name>` (stop/start/kill a peer in an outage test). */
+export function peers(command: 'start' | 'stop' | 'kill' | 'status', name: 'kafka' | 'jaeger'): void {
+  const r = spawnSync('node', ['scripts/peers.mjs', command, name], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (r.status !== 0) throw new Error(`peers ${command} ${name} failed with exit ${r.status}`)
+}
+
+export interface JaegerQuerySpan {
+  traceID: string
+  spanID: string
+  operationName: string
+  references: { refType: string; traceID: string; spanID: string }[]
+  tags: { key: string; type: string; value: unknown }[]
+  logs: { timestamp: number; fields: { key: string; type: string; value: unknown }[] }[]
+  processID: string
+  startTime: number
+  duration: number
+}
+
+export interface JaegerQueryTrace {
+  traceID: string
+  spans: JaegerQuerySpan[]
+  processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>
+}
+
+/** GET /api/traces/{id} from the real Jaeger query service; undefined while not (yet) stored. */
+export async function getTrace(traceIdHex: string): Promise<JaegerQueryTrace | undefined> {
+  const res = await fetch(`${JAEGER_QUERY_URL}/api/traces/${traceIdHex}`, { signal: AbortSignal.timeout(5000) })
+  const body = (await res.json()) as { data?: JaegerQueryTrace[] }
+  if (res.status === 404) return undefined
+  if (res.status !== 200) throw new Error(`GET /api/traces/${traceIdHex} answered ${res.status}: ${JSON.stringify(body)}`)
+  return body.data?.[0]
+}
+
+/**
+ * Poll Jaeger until the trace holds at least `minSpans` spans (Jaeger's batch
+ * processor stores spans ~100 ms after accepting them).
+ */
+export async function waitForTrace(traceIdHex: string, minSpans = 1, timeoutMs = 20_000): Promise<JaegerQueryTrace> {
+  const deadline = Date.now() + timeoutMs
+  let last: JaegerQueryTrace | undefined
+  while (Date.now() < deadline) {
+    last = await getTrace(traceIdHex)
+    if (last && last.spans.length >= minSpans) return last
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`trace ${traceIdHex} has ${last?.spans.length ?? 0} of ${minSpans} spans in Jaeger after ${timeoutMs} ms`)
+}
