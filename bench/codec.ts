@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: Apache-2.0
+// jaeger.thrift codec benchmark: our encoder/decoder vs thriftrw (what
+// jaeger-client's HTTPSender uses) on a 100-span Batch of the reference span of
+// docs baseline.md, built with a real jaeger-client tracer.
+//
+//   npx tsx bench/codec.ts
+//   npx deno run -A bench/codec.ts
+//   npx bun bench/codec.ts
+//
+// Cases run interleaved, ROUNDS rounds of ROUND_MS each. Rates are per second
+// of process CPU time (user + system), which a busy host disturbs far less than
+// wall time; the ratio column is the median of per-round ratios. Writes
+// bench/results/codec-<runtime>.md.
+import { Buffer } from 'node:buffer'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import process from 'node:process'
+import { createRequire } from 'node:module'
+import {
+  assembleBatch,
+  decodeBatch,
+  encodeBatch,
+  encodeJaegerClientSpan,
+  encodeProcess,
+  fromJaegerClientProcess,
+  fromJaegerClientSpan,
+  summarizeBatch,
+} from '../src/thrift/index.ts'
+
+const SPANS = 100
+const ROUNDS = 7
+const ROUND_MS = 300
+
+const require = createRequire(import.meta.url)
+
+// ------------------------------------------------------------- the spans --
+
+type Loose = Record<string, any> // jaeger-client and thriftrw values are untyped
+interface ThriftrwType {
+  new (value: Loose): Loose
+  rw: { toBuffer(value: Loose): { err: Error | null; value: Uint8Array }; fromBuffer(bytes: Uint8Array): { err: Error | null; value: Loose } }
+}
+
+const jaeger = require('jaeger-client')
+const thrift = require('jaeger-client/dist/src/thrift.js').default._thrift as Record<'Batch' | 'Span' | 'Process' | 'Tag', ThriftrwType>
+
+/** A real tracer whose sender records what setProcess() and append() receive. */
+async function recordReferenceSpans(): Promise<{ process: Loose; spans: Loose[] }> {
+  const recorded: { process: Loose; spans: Loose[] } = { process: {}, spans: [] }
+  const sender = {
+    setProcess: (process: Loose) => void (recorded.process = process),
+    append: (span: Loose, callback?: (numSpans: number) => void) => {
+      recorded.spans.push(span)
+      callback?.(0)
+    },
+    flush: (callback?: (numSpans: number) => void) => callback?.(0),
+    close: (callback?: () => void) => callback?.(),
+  }
+  const silent = { info() {}, error() {} }
+  const tracer = jaeger.initTracer(
+    { serviceName: 'users-api', sampler: { type: 'const', param: 1 } },
+    { reporter: new jaeger.RemoteReporter(sender, { logger: silent }), logger: silent },
+  )
+  const parent = tracer.startSpan('parent')
+  for (let i = 0; i < SPANS; i++) {
+    // The reference span: 6 tags (3 strings, an int, a float, a bool), 1 log with 2 fields, a childOf reference.
+    tracer
+      .startSpan('GET /api/v1/users/:id', { references: [jaeger.opentracing.childOf(parent.context())] })
+      .setTag('span.kind', 'server')
+      .setTag('http.method', 'GET')
+      .setTag('http.url', 'http://users/api/v1/users/42')
+      .setTag('http.status_code', 200)
+      .setTag('db.latency_ms', 12.5)
+      .setTag('cache.hit', true)
+      .log({ event: 'cache.lookup', 'user.id': '42' })
+      .finish()
+  }
+  await new Promise<void>((resolve) => tracer.close(resolve))
+  return recorded
+}
+
+const { process: clientProcess, spans } = await recordReferenceSpans()
+
+// What HTTPSender.setProcess() builds once.
+const thriftrwProcess = new thrift.Process({ serviceName: clientProcess.serviceName, tags: clientProcess.tags.map((tag: Loose) => new thrift.Tag(tag)) })
+const ourProcess = fromJaegerClientProcess(clientProcess)
+const ourProcessBytes = encodeProcess(ourProcess)
+const ourSpans = spans.map(fromJaegerClientSpan)
+
+/** The value of a thriftrw result, or its error thrown. */
+function unwrap<T>(result: { err: Error | null; value: T }): T {
+  if (result.err) throw result.err
+  return result.value
+}
+
+const thriftrwBatch = unwrap(thrift.Batch.rw.toBuffer(new thrift.Batch({ process: thriftrwProcess, spans: spans.map((s) => new thrift.Span(s)) })))
+const ourBatch = assembleBatch({ process: ourProcessBytes, spans: spans.map(encodeJaegerClientSpan) })
+const ourBatchBuffer = Buffer.from(ourBatch) // thriftrw reads Buffers only
+if (decodeBatch(ourBatch).spans.length !== SPANS || unwrap(thrift.Batch.rw.fromBuffer(ourBatchBuffer)).spans.length !== SPANS) {
+  throw new Error('the batch under test does not decode to its spans')
+}
+
+// --------------------------------------------------------------- the cases --
+
+interface Case {
+  name: string
+  group: 'encode' | 'decode'
+  /** Bytes produced (encode) or consumed (decode) per operation. */
+  bytes: number
+  run: () => unknown
+}
+
+const cases: Case[] = [
+  {
+    name: 'thriftrw `Batch.rw.toBuffer(new Batch({process, spans: spans.map(s => new Span(s))}))` (HTTPSender)',
+    group: 'encode',
+    bytes: thriftrwBatch.length,
+    run: () => unwrap(thrift.Batch.rw.toBuffer(new thrift.Batch({ process: thriftrwProcess, spans: spans.map((s) => new thrift.Span(s)) }))),
+  },
+  {
+    name: 'ours `encodeJaegerClientSpan()` per span + `assembleBatch()`',
+    group: 'encode',
+    bytes: ourBatch.length,
+    run: () => assembleBatch({ process: ourProcessBytes, spans: spans.map(encodeJaegerClientSpan) }),
+  },
+  {
+    name: 'ours `encodeBatch()` from JaegerSpan objects',
+    group: 'encode',
+    bytes: ourBatch.length,
+    run: () => encodeBatch({ process: ourProcess, spans: ourSpans }),
+  },
+  {
+    name: 'thriftrw `Batch.rw.fromBuffer()`',
+    group: 'decode',
+    bytes: ourBatch.length,
+    run: () => unwrap(thrift.Batch.rw.fromBuffer(ourBatchBuffer)),
+  },
+  { name: 'ours `decodeBatch()`', group: 'decode', bytes: ourBatch.length, run: () => decodeBatch(ourBatch) },
+  { name: 'ours `summarizeBatch()`', group: 'decode', bytes: ourBatch.length, run: () => summarizeBatch(ourBatch) },
+]
+
+// ------------------------------------------------------------ measurement --
+
+let sink: unknown
+
+/** Operations of `run` per CPU second, over about `ms` milliseconds of wall time. */
+function measure(run: () => unknown, ms: number): number {
+  let operations = 0
+  const start = performance.now()
+  const cpuStart = process.cpuUsage()
+  do {
+    for (let i = 0; i < 10; i++) sink = run()
+    operations += 10
+  } while (performance.now() - start < ms)
+  const cpu = process.cpuUsage(cpuStart)
+  return operations / ((cpu.user + cpu.system) / 1e6)
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+for (const c of cases) measure(c.run, ROUND_MS) // warm-up
+const samples = cases.map((): number[] => [])
+for (let round = 0; round < ROUNDS; round++) {
+  cases.forEach((c, i) => samples[i]!.push(measure(c.run, ROUND_MS)))
+}
+if (sink === undefined) throw new Error('nothing measured')
+
+// ------------------------------------------------------------------ report --
+
+const globals = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } }
+const runtime = globals.Deno ? 'deno' : globals.Bun ? 'bun' : 'node'
+const version = globals.Deno ? globals.Deno.version.deno : globals.Bun ? globals.Bun.version : process.version
+
+const rows = cases.map((c, i) => {
+  const own = samples[i]!
+  // The first case of each group is thriftrw's.
+  const thriftrw = samples[cases.findIndex((other) => other.group === c.group)]!
+  const perSecond = median(own)
+  const ratio = median(own.map((rate, round) => rate / thriftrw[round]!))
+  const range = `${Math.min(...own).toFixed(0)}–${Math.max(...own).toFixed(0)}`
+  return `| ${c.group} | ${c.name} | ${perSecond.toFixed(0)} [${range}] | ${((perSecond * c.bytes) / 1e6).toFixed(1)} | ${(c.bytes / SPANS).toFixed(1)} | ${ratio.toFixed(2)}× |`
+})
+
+const report = [
+  `# jaeger.thrift codec: ${runtime} ${version}`,
+  '',
+  `${new Date().toISOString().slice(0, 10)}. A Batch of ${SPANS} reference spans (baseline.md) from a real jaeger-client tracer; ` +
+    `thriftrw batch ${thriftrwBatch.length} B, ours ${ourBatch.length} B. Batches per CPU second (user + system), median [min–max] ` +
+    `of ${ROUNDS} interleaved rounds of ${ROUND_MS} ms; "vs thriftrw" is the median per-round ratio to the thriftrw row of the same group. ` +
+    'All decoders read our batch. bytes/span is batch bytes ÷ spans.',
+  '',
+  '| | case | batches/s | MB/s | bytes/span | vs thriftrw |',
+  '|---|---|---|---|---|---|',
+  ...rows,
+  '',
+].join('\n')
+
+const resultsDir = new URL('./results/', import.meta.url)
+mkdirSync(resultsDir, { recursive: true })
+writeFileSync(new URL(`codec-${runtime}.md`, resultsDir), report)
+console.log(report)

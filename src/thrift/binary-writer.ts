@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * TBinaryProtocol primitives: the Thrift wire type ids and a growable byte
+ * writer over `Uint8Array` + `DataView` (all multi-byte values big-endian).
+ *
+ * The writer does not validate: callers (the jaeger.thrift encoders) check
+ * values first and pass only well-typed, in-range ones.
+ * @module
+ */
+
+/** Thrift wire type ids (`TType`) as TBinaryProtocol writes them. */
+export const TType = {
+  STOP: 0,
+  BOOL: 2,
+  BYTE: 3,
+  DOUBLE: 4,
+  I16: 6,
+  I32: 8,
+  I64: 10,
+  STRING: 11,
+  STRUCT: 12,
+  MAP: 13,
+  SET: 14,
+  LIST: 15,
+} as const
+export type TType = (typeof TType)[keyof typeof TType]
+
+const TWO_POW_32 = 2 ** 32
+// Up to this many UTF-16 units a JS loop beats TextEncoder.encodeInto (call overhead).
+const ASCII_LOOP_MAX = 64
+const SCRATCH_BYTES = 64 * 1024
+// The shared scratch writer is dropped after a call that grew it past this.
+const MAX_RETAINED_BYTES = 1 << 20
+
+const utf8 = new TextEncoder()
+
+/** A growable TBinaryProtocol writer; capacity doubles when it runs out. */
+export class BinaryWriter {
+  private bytes: Uint8Array<ArrayBuffer>
+  private data: DataView
+  private pos = 0
+
+  constructor(initialCapacity = 1024) {
+    this.bytes = new Uint8Array(initialCapacity)
+    this.data = new DataView(this.bytes.buffer)
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos
+  }
+
+  /** Bytes the writer can hold before it grows. */
+  get capacity(): number {
+    return this.bytes.length
+  }
+
+  /** Start over, keeping the allocated buffer. */
+  reset(): void {
+    this.pos = 0
+  }
+
+  /** The bytes written from offset `start` on, as a view that later writes or reset() may overwrite. */
+  view(start = 0): Uint8Array<ArrayBuffer> {
+    return this.bytes.subarray(start, this.pos)
+  }
+
+  /** Field header: `type:u8, id:i16`. */
+  fieldHeader(type: TType, id: number): void {
+    this.ensure(3)
+    const bytes = this.bytes
+    const pos = this.pos
+    bytes[pos] = type
+    bytes[pos + 1] = id >>> 8
+    bytes[pos + 2] = id
+    this.pos = pos + 3
+  }
+
+  /** The STOP byte that ends a struct. */
+  stop(): void {
+    this.ensure(1)
+    this.bytes[this.pos++] = TType.STOP
+  }
+
+  /** List (or set) header: `elemType:u8, size:i32`. */
+  listHeader(elemType: TType, size: number): void {
+    this.ensure(5)
+    this.bytes[this.pos] = elemType
+    this.data.setInt32(this.pos + 1, size)
+    this.pos += 5
+  }
+
+  bool(value: boolean): void {
+    this.ensure(1)
+    this.bytes[this.pos++] = value ? 1 : 0
+  }
+
+  i32(value: number): void {
+    this.ensure(4)
+    this.data.setInt32(this.pos, value)
+    this.pos += 4
+  }
+
+  /** i64 from a bigint in [-2^63, 2^64); unsigned values keep their 64 bits. */
+  i64(value: bigint): void {
+    this.ensure(8)
+    this.data.setBigInt64(this.pos, value)
+    this.pos += 8
+  }
+
+  /** i64 from an integral number in [-2^63, 2^63) (exact, no bigint on the way). */
+  i64Number(value: number): void {
+    this.ensure(8)
+    const high = Math.floor(value / TWO_POW_32)
+    this.data.setInt32(this.pos, high)
+    this.data.setUint32(this.pos + 4, value - high * TWO_POW_32)
+    this.pos += 8
+  }
+
+  /** i64 from its 8 big-endian bytes (node-int64 Buffers, as jaeger-client holds ids). */
+  i64Bytes(value: Uint8Array): void {
+    this.ensure(8)
+    const bytes = this.bytes
+    const pos = this.pos
+    bytes[pos] = value[0]!
+    bytes[pos + 1] = value[1]!
+    bytes[pos + 2] = value[2]!
+    bytes[pos + 3] = value[3]!
+    bytes[pos + 4] = value[4]!
+    bytes[pos + 5] = value[5]!
+    bytes[pos + 6] = value[6]!
+    bytes[pos + 7] = value[7]!
+    this.pos = pos + 8
+  }
+
+  /** IEEE 754 double, big-endian. */
+  double(value: number): void {
+    this.ensure(8)
+    this.data.setFloat64(this.pos, value)
+    this.pos += 8
+  }
+
+  /** `len:i32` + UTF-8 bytes; lone surrogates become U+FFFD, as in every UTF-8 encoder. */
+  string(value: string): void {
+    const units = value.length
+    // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    this.ensure(4 + units * 3)
+    const bytes = this.bytes
+    const start = this.pos + 4
+    let ascii = 0
+    if (units <= ASCII_LOOP_MAX) {
+      for (; ascii < units; ascii++) {
+        const unit = value.charCodeAt(ascii)
+        if (unit >= 0x80) break
+        bytes[start + ascii] = unit
+      }
+    }
+    let end = start + ascii
+    if (ascii < units) {
+      // Cutting after an ASCII unit never splits a surrogate pair.
+      end += utf8.encodeInto(ascii === 0 ? value : value.slice(ascii), bytes.subarray(end)).written
+    }
+    this.data.setInt32(this.pos, end - start)
+    this.pos = end
+  }
+
+  /** `len:i32` + the bytes. */
+  binary(value: Uint8Array): void {
+    this.ensure(4 + value.length)
+    this.data.setInt32(this.pos, value.length)
+    this.bytes.set(value, this.pos + 4)
+    this.pos += 4 + value.length
+  }
+
+  /** Bytes copied as they are (already-encoded structs). */
+  raw(value: Uint8Array): void {
+    this.ensure(value.length)
+    this.bytes.set(value, this.pos)
+    this.pos += value.length
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes > this.bytes.length) this.grow(this.pos + bytes)
+  }
+
+  private grow(needed: number): void {
+    const next = new Uint8Array(Math.max(needed, this.bytes.length * 2))
+    next.set(this.bytes.subarray(0, this.pos))
+    this.bytes = next
+    this.data = new DataView(next.buffer)
+  }
+}
+
+// The shared writers are created on first use and set aside while in use, so a
+// re-entrant call (a getter that encodes) simply gets a writer of its own.
+let scratch: BinaryWriter | undefined
+
+/**
+ * Encode `value` with `write` into a new exact-size buffer of its own (on a
+ * reused scratch writer, so only the result is allocated).
+ */
+export function encodeToBytes<T>(value: T, write: (writer: BinaryWriter, value: T) => void): Uint8Array<ArrayBuffer> {
+  const writer = scratch ?? new BinaryWriter(SCRATCH_BYTES)
+  scratch = undefined
+  writer.reset()
+  try {
+    write(writer, value)
+    return writer.view().slice()
+  } finally {
+    scratch = writer.capacity <= MAX_RETAINED_BYTES ? writer : undefined
+  }
+}
+
+// Allocating an ArrayBuffer per encoded span costs more than encoding it, so
+// spans are written straight into shared slabs and returned as views, as
+// Node's Buffer.allocUnsafe() pools small buffers.
+const SLAB_BYTES = 64 * 1024
+// A slab with less room than this is retired, so a typical span never makes it grow.
+const SLAB_HEADROOM = 2 * 1024
+
+let slab: BinaryWriter | undefined
+
+/**
+ * Encode `value` with `write`. The result is usually a view into a shared
+ * 64 KiB slab (mind `byteOffset` when taking its `.buffer`); a value that
+ * outgrows the slab's free space gets a buffer of its own.
+ */
+export function encodeToPooledBytes<T>(value: T, write: (writer: BinaryWriter, value: T) => void): Uint8Array<ArrayBuffer> {
+  const writer = slab ?? new BinaryWriter(SLAB_BYTES)
+  slab = undefined
+  const start = writer.length
+  try {
+    write(writer, value)
+    return writer.capacity > SLAB_BYTES ? writer.view(start).slice() : writer.view(start)
+  } finally {
+    // After a failed write the slab keeps the partial bytes; nothing refers to them.
+    const keep = writer.capacity === SLAB_BYTES && writer.capacity - writer.length >= SLAB_HEADROOM
+    slab = keep ? writer : undefined
+  }
+}
