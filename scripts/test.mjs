@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { start, stop } from './peers.mjs'
+import { reset, start, status, stop } from './peers.mjs'
 
 const args = new Set(process.argv.slice(2))
 const require = createRequire(import.meta.url)
@@ -55,6 +55,10 @@ try {
   step('build', node, ['scripts/build.mjs'])
   step('unit (node)', node, [tap, '--reporter=base', ...testFiles('test/unit')])
   if (!args.has('--unit-only')) {
+    // Peers this run starts get a fresh data directory, so topics left by
+    // earlier runs do not pile up; peers someone else runs are left alone.
+    const before = await status()
+    reset(Object.keys(before).filter((name) => !before[name].running))
     startedPeers = await start()
     step('integration (node)', node, [tap, '--reporter=base', ...testFiles('test/integration', 'test/node')])
   }

@@ -83,7 +83,7 @@ test('a thriftrw-encoded Batch POSTed to the real Jaeger collector is readable f
     ],
   })
 
-  const res = await fetch(JAEGER_COLLECTOR_URL, { method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body })
+  const res = await fetch(JAEGER_COLLECTOR_URL, { method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body: body as Uint8Array<ArrayBuffer> })
   await res.arrayBuffer()
   assert.equal(res.status, 202)
 
@@ -102,7 +102,7 @@ test('a thriftrw-encoded Batch POSTed to the real Jaeger collector is readable f
 }, { timeout: 60_000 })
 
 test('the real Jaeger collector rejects a body that is not a Thrift Batch with 400', async () => {
-  const res = await fetch(JAEGER_COLLECTOR_URL, { method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body: new Uint8Array([1, 2, 3]) })
+  const res = await fetch(JAEGER_COLLECTOR_URL, { method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body: new Uint8Array([1, 2, 3]) as Uint8Array<ArrayBuffer> })
   await res.arrayBuffer()
   assert.equal(res.status, 400)
 })
