@@ -3,8 +3,13 @@
 // Real test peers on 127.0.0.1, without Docker:
 //   - Apache Kafka (KRaft, one node) from Maven Central jars
 //   - Jaeger v2 (`jaeger` binary) built with `go build` from the Go module proxy
+//   - kafka-secure: a second, locked-down broker from the same jars (SASL_SSL
+//     with PLAIN and SCRAM-SHA-512, SSL-only), started only when named
 //
-//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger ...] [--json]
+//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger|kafka-secure ...] [--json]
+//
+// Without peer names a command acts on kafka and jaeger (DEFAULT_PEERS);
+// kafka-secure is opt-in because only the security tests need it.
 //
 // Provisioning (jars, Go build) is cached in ~/.cache/jaeger-kafka so a warm
 // start takes seconds. Processes are tracked with pid files and are only ever
@@ -29,6 +34,10 @@ export const config = {
   kafkaVersion: process.env.KAFKA_VERSION ?? '3.9.2',
   kafkaPort: Number(process.env.KAFKA_PORT ?? 9092),
   kafkaControllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 9093),
+  // kafka-secure: SASL_SSL (PLAIN, SCRAM-SHA-512), SSL without client auth, PLAINTEXT controller.
+  kafkaSecureSaslPort: Number(process.env.KAFKA_SECURE_SASL_PORT ?? 9094),
+  kafkaSecureSslPort: Number(process.env.KAFKA_SECURE_SSL_PORT ?? 9095),
+  kafkaSecureControllerPort: Number(process.env.KAFKA_SECURE_CONTROLLER_PORT ?? 9096),
   // The Go module proxy serves jaeger v1.76.0, the commit of Jaeger v2.13.0;
   // cmd/jaeger at that commit is the v2 binary.
   jaegerModuleVersion: 'v1.76.0',
@@ -70,7 +79,8 @@ function isOurProcess(name, pid) {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     if (/\) Z /.test(stat)) return false // zombie
-    return cmdline.includes(runDir(name))
+    // Trailing slash: run/kafka must not match a process of run/kafka-secure.
+    return cmdline.includes(`${runDir(name)}/`)
   } catch {
     return false
   }
@@ -175,6 +185,11 @@ group.initial.rebalance.delay.ms=0
 log.flush.interval.messages=1
 `
   writeFileSync(join(dir, 'server.properties'), props)
+  return writeKafkaLogConfig(dir)
+}
+
+/** Write the broker's logging config into `dir`; returns the JVM flag that selects it. */
+function writeKafkaLogConfig(dir) {
   if (kafkaMajor() >= 4) {
     writeFileSync(join(dir, 'log4j2.properties'), `appender.e.type=Console
 appender.e.name=E
@@ -235,6 +250,255 @@ async function startKafka() {
   await waitFor('Kafka', kafkaReady, 90_000, 'kafka')
   log(`Kafka ${config.kafkaVersion} ready on ${HOST}:${config.kafkaPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true
+}
+
+// ---------------------------------------------------------------- kafka-secure
+// A second broker from the same jars for the security tests. Everything it
+// needs is generated in its run dir at first start: a self-signed CA and a
+// broker certificate for 127.0.0.1/localhost (keytool, which ships with every
+// JDK), PKCS12 key/trust stores, and two users with random passwords:
+//   PLAIN          from the SASL_SSL listener's JAAS config (read at each start)
+//   SCRAM-SHA-512  written into the metadata log by `StorageTool format --add-scram`
+// credentials.json (mode 0600) tells tests the CA, ports, users and passwords.
+// Inter-broker traffic uses the SSL listener; the controller stays PLAINTEXT
+// on loopback.
+
+const SECURE = 'kafka-secure'
+const SECURE_USERS = {
+  plain: { mechanism: 'plain', username: 'jkplain' },
+  scram: { mechanism: 'scram-sha-512', username: 'jkscram' },
+}
+// Hex keeps passwords safe inside JAAS quotes and --add-scram's [k=v,...] syntax.
+const newSecret = () => randomBytes(18).toString('hex')
+const secureFiles = () => {
+  const dir = runDir(SECURE)
+  return {
+    dir,
+    data: join(dir, 'data'),
+    tls: join(dir, 'tls'),
+    credentials: join(dir, 'credentials.json'),
+    ca: join(dir, 'tls', 'ca.pem'),
+    caStore: join(dir, 'tls', 'ca.p12'),
+    keystore: join(dir, 'tls', 'broker.p12'),
+    truststore: join(dir, 'tls', 'truststore.p12'),
+  }
+}
+
+/** Path of the credentials file tests read (exists once kafka-secure has started). */
+export const kafkaSecureCredentialsFile = () => secureFiles().credentials
+
+function readSecureCredentials() {
+  const f = secureFiles()
+  if (![f.credentials, f.ca, f.keystore, f.truststore].every((file) => existsSync(file))) return undefined
+  try {
+    return JSON.parse(readFileSync(f.credentials, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+function keytool(args) {
+  // A client-compiler-only JVM starts about twice as fast; keytool does little work.
+  const jvm = ['-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC']
+  const r = spawnSync('keytool', [...jvm, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  if (r.error) throw new Error(`'keytool' is required (it ships with the JDK): ${r.error.message}`)
+  if (r.status !== 0) throw new Error(`keytool ${args[0]} failed: ${`${r.stdout}${r.stderr}`.trim()}`)
+}
+
+/**
+ * New CA, broker certificate, stores and user passwords. The old data
+ * directory is wiped: SCRAM users live in its metadata log.
+ */
+function generateSecureMaterial() {
+  const f = secureFiles()
+  requireTool('keytool', ['-help'], 'a JDK (keytool ships with it), e.g. `apt-get install openjdk-17-jre-headless`')
+  rmSync(f.tls, { recursive: true, force: true })
+  rmSync(f.data, { recursive: true, force: true })
+  mkdirSync(f.tls, { recursive: true, mode: 0o700 })
+  const storePassword = newSecret()
+  const store = (file) => ['-keystore', file, '-storetype', 'PKCS12', '-storepass', storePassword]
+  // ECDSA P-256: quick to generate, and every runtime's TLS stack accepts it.
+  const keyAlg = ['-keyalg', 'EC', '-groupname', 'secp256r1']
+  const csr = join(f.tls, 'broker.csr')
+  const brokerPem = join(f.tls, 'broker.pem')
+  // CA: self-signed, CA:true, may sign certificates.
+  keytool(['-genkeypair', '-alias', 'ca', '-dname', 'CN=jaeger-kafka test CA', ...keyAlg,
+    '-validity', '3650', '-ext', 'bc:c=ca:true', '-ext', 'KU:c=keyCertSign,cRLSign', ...store(f.caStore)])
+  keytool(['-exportcert', '-rfc', '-alias', 'ca', '-file', f.ca, ...store(f.caStore)])
+  // Broker key, signed by the CA for 127.0.0.1 and localhost (clients check the SAN).
+  keytool(['-genkeypair', '-alias', 'broker', '-dname', 'CN=localhost', ...keyAlg,
+    '-validity', '825', ...store(f.keystore)])
+  keytool(['-certreq', '-alias', 'broker', '-file', csr, ...store(f.keystore)])
+  keytool(['-gencert', '-alias', 'ca', '-infile', csr, '-outfile', brokerPem, '-rfc', '-validity', '825',
+    '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-ext', 'KU:c=digitalSignature',
+    '-ext', 'EKU=serverAuth,clientAuth', ...store(f.caStore)])
+  // The keystore needs the CA before it accepts the signed reply as the broker's chain.
+  keytool(['-importcert', '-noprompt', '-alias', 'ca', '-file', f.ca, ...store(f.keystore)])
+  keytool(['-importcert', '-noprompt', '-alias', 'broker', '-file', brokerPem, ...store(f.keystore)])
+  keytool(['-importcert', '-noprompt', '-alias', 'ca', '-file', f.ca, ...store(f.truststore)])
+  rmSync(csr, { force: true })
+  const users = {}
+  for (const [key, user] of Object.entries(SECURE_USERS)) users[key] = { ...user, password: newSecret() }
+  return { users, storePassword }
+}
+
+function writeSecureCredentials(material) {
+  const f = secureFiles()
+  const credentials = {
+    host: HOST,
+    saslSslBrokers: [`${HOST}:${config.kafkaSecureSaslPort}`],
+    sslBrokers: [`${HOST}:${config.kafkaSecureSslPort}`],
+    ports: { saslSsl: config.kafkaSecureSaslPort, ssl: config.kafkaSecureSslPort, controller: config.kafkaSecureControllerPort },
+    caFile: f.ca,
+    truststore: f.truststore,
+    storePassword: material.storePassword,
+    users: material.users,
+  }
+  writeFileSync(f.credentials, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 })
+  return credentials
+}
+
+function writeKafkaSecureConfig(credentials) {
+  const f = secureFiles()
+  const { plain } = credentials.users
+  const props = `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${HOST}:${config.kafkaSecureControllerPort}
+listeners=SASL_SSL://${HOST}:${config.kafkaSecureSaslPort},SSL://${HOST}:${config.kafkaSecureSslPort},CONTROLLER://${HOST}:${config.kafkaSecureControllerPort}
+advertised.listeners=SASL_SSL://${HOST}:${config.kafkaSecureSaslPort},SSL://${HOST}:${config.kafkaSecureSslPort}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${f.keystore}
+ssl.keystore.password=${credentials.storePassword}
+ssl.key.password=${credentials.storePassword}
+ssl.truststore.type=PKCS12
+ssl.truststore.location=${f.truststore}
+ssl.truststore.password=${credentials.storePassword}
+ssl.client.auth=none
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+log.dirs=${f.data}
+num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=1
+`
+  writeFileSync(join(f.dir, 'server.properties'), props, { mode: 0o600 })
+  return writeKafkaLogConfig(f.dir)
+}
+
+async function kafkaSecureReady() {
+  if (!(await portOpen(config.kafkaSecureSaslPort)) || !(await portOpen(config.kafkaSecureSslPort))) return false
+  const credentials = readSecureCredentials()
+  if (!credentials) return false
+  // An authenticated metadata round trip over SASL_SSL proves TLS, SASL and the broker.
+  const { Kafka, logLevel } = (await import('kafkajs')).default
+  const { mechanism, username, password } = credentials.users.plain
+  const admin = new Kafka({
+    clientId: 'peers-probe',
+    brokers: [`${HOST}:${config.kafkaSecureSaslPort}`],
+    ssl: { ca: [readFileSync(credentials.caFile, 'utf8')] },
+    sasl: { mechanism, username, password },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2000,
+  }).admin()
+  try {
+    await admin.connect()
+    const cluster = await admin.describeCluster()
+    return cluster.brokers.length > 0 && cluster.controller !== null && cluster.controller !== -1
+  } catch {
+    return false
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
+}
+
+/**
+ * Run `fn` holding `<run dir>/start.lock`, so two test processes starting
+ * the same peer at once do not both generate certificates and format.
+ */
+async function withStartLock(name, fn) {
+  const lock = join(runDir(name), 'start.lock')
+  mkdirSync(runDir(name), { recursive: true, mode: 0o700 })
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'))
+      writeFileSync(lock, `${process.pid}\n`)
+      break
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+      const holder = Number(readFileSync(lock, 'utf8').trim())
+      let alive = false
+      try {
+        if (holder > 0) process.kill(holder, 0)
+        alive = holder > 0
+      } catch {
+        alive = false
+      }
+      // An empty file is a holder between openSync and writeFileSync.
+      if (!alive && holder > 0) rmSync(lock, { force: true })
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by pid ${holder}; remove it if that is not a peers.mjs process`)
+      else await sleep(200)
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    rmSync(lock, { force: true })
+  }
+}
+
+async function startKafkaSecure() {
+  if (runningPid(SECURE) !== undefined) {
+    await waitFor('kafka-secure', kafkaSecureReady, 90_000, SECURE)
+    return false
+  }
+  return withStartLock(SECURE, async () => {
+    // Someone else may have started it while we waited for the lock.
+    if (runningPid(SECURE) !== undefined) {
+      await waitFor('kafka-secure', kafkaSecureReady, 90_000, SECURE)
+      return false
+    }
+    provisionKafka()
+    const f = secureFiles()
+    for (const port of [config.kafkaSecureSaslPort, config.kafkaSecureSslPort, config.kafkaSecureControllerPort]) {
+      if (await portOpen(port)) {
+        throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set KAFKA_SECURE_SASL_PORT / KAFKA_SECURE_SSL_PORT / KAFKA_SECURE_CONTROLLER_PORT`)
+      }
+    }
+    const started = Date.now()
+    let material = readSecureCredentials()
+    if (material === undefined) {
+      material = generateSecureMaterial()
+      log(`kafka-secure: generated a CA, a broker certificate and users in ${f.dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    }
+    // Rewritten at every start: the ports may come from the environment.
+    const credentials = writeSecureCredentials(material)
+    const logging = writeKafkaSecureConfig(credentials)
+    const lib = join(kafkaHome(), 'lib', '*')
+    if (!existsSync(join(f.data, 'meta.properties'))) {
+      const { username, password } = credentials.users.scram
+      run('java', ['-XX:TieredStopAtLevel=1', logging, '-cp', lib, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'),
+        '-c', join(f.dir, 'server.properties'), '--ignore-formatted',
+        '--add-scram', `SCRAM-SHA-512=[name=${username},password=${password}]`], { stdio: ['ignore', 'ignore', 'inherit'] })
+    }
+    startDetached(SECURE, 'java', ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+      logging, '-cp', lib, 'kafka.Kafka', join(f.dir, 'server.properties')], f.dir)
+    await waitFor('kafka-secure', kafkaSecureReady, 90_000, SECURE)
+    log(`kafka-secure ready: SASL_SSL ${HOST}:${config.kafkaSecureSaslPort} (PLAIN, SCRAM-SHA-512), SSL ${HOST}:${config.kafkaSecureSslPort}; credentials in ${f.credentials} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+    return true
+  })
 }
 
 // ---------------------------------------------------------------- Jaeger
@@ -322,17 +586,21 @@ async function startJaeger() {
 const PEERS = {
   kafka: { start: startKafka, ready: kafkaReady, provision: provisionKafka },
   jaeger: { start: startJaeger, ready: jaegerReady, provision: provisionJaeger },
+  'kafka-secure': { start: startKafkaSecure, ready: kafkaSecureReady, provision: provisionKafka },
 }
 
+/** What a command without peer names acts on; kafka-secure only runs when named. */
+export const DEFAULT_PEERS = ['kafka', 'jaeger']
+
 /** Start the named peers (idempotent). Returns the names this call started. */
-export async function start(names = Object.keys(PEERS)) {
+export async function start(names = DEFAULT_PEERS) {
   const started = []
   for (const name of names) if (await PEERS[name].start()) started.push(name)
   return started
 }
 
 /** Stop through the pid file: SIGTERM, then SIGKILL after a grace period. */
-export async function stop(names = Object.keys(PEERS), signal = 'SIGTERM') {
+export async function stop(names = DEFAULT_PEERS, signal = 'SIGTERM') {
   const stopped = []
   for (const name of names) {
     const pid = runningPid(name)
@@ -352,7 +620,7 @@ export async function stop(names = Object.keys(PEERS), signal = 'SIGTERM') {
   return stopped
 }
 
-export async function status(names = Object.keys(PEERS)) {
+export async function status(names = DEFAULT_PEERS) {
   const result = {}
   for (const name of names) {
     const pid = runningPid(name)
@@ -361,14 +629,17 @@ export async function status(names = Object.keys(PEERS)) {
   return result
 }
 
-export function reset(names = Object.keys(PEERS)) {
+export function reset(names = DEFAULT_PEERS) {
   for (const name of names) {
     if (runningPid(name) !== undefined) throw new Error(`stop ${name} before reset`)
     rmSync(runDir(name), { recursive: true, force: true })
   }
 }
 
-const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger ...] [--json]
+const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger|kafka-secure ...] [--json]
+
+Without names a command acts on kafka and jaeger; kafka-secure (SASL_SSL/SSL
+broker for the security tests) only when named.
 
 commands:
   provision  fetch/build what the peers need (cached in ${config.cacheDir})
@@ -376,15 +647,19 @@ commands:
   stop       stop peers started by these scripts (SIGTERM, then SIGKILL)
   kill       SIGKILL peers started by these scripts (crash tests)
   status     print whether each peer runs and answers
-  reset      wipe a stopped peer's data (Kafka topics, Jaeger config)
+  reset      wipe a stopped peer's data (Kafka topics, Jaeger config; kafka-secure
+             also its CA, certificates and passwords, regenerated at next start)
 
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), JAEGER_COLLECTOR_PORT (14268),
-     JAEGER_QUERY_PORT (16686), JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka)`
+     JAEGER_QUERY_PORT (16686), JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka),
+     KAFKA_SECURE_SASL_PORT (9094), KAFKA_SECURE_SSL_PORT (9095),
+     KAFKA_SECURE_CONTROLLER_PORT (9096)
+kafka-secure writes <cache>/run/kafka-secure/credentials.json (CA path, brokers, users).`
 
 async function main(argv) {
   const json = argv.includes('--json')
   const [command, ...rest] = argv.filter((a) => a !== '--json')
-  const names = rest.length ? rest : Object.keys(PEERS)
+  const names = rest.length ? rest : DEFAULT_PEERS
   for (const name of names) if (!(name in PEERS)) throw new Error(`unknown peer '${name}'\n${USAGE}`)
   switch (command) {
     case 'provision': for (const name of names) PEERS[name].provision(); break
