@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { reset, start, status, stop } from './peers.mjs'
+import { DEFAULT_PEERS, reset, start, status, stop } from './peers.mjs'
 
 const args = new Set(process.argv.slice(2))
 const require = createRequire(import.meta.url)
@@ -59,7 +59,8 @@ try {
     // earlier runs do not pile up; peers someone else runs are left alone.
     const before = await status()
     reset(Object.keys(before).filter((name) => !before[name].running))
-    startedPeers = await start()
+    // kafka-secure keeps its data (CA, users) between runs: certificates take seconds to make.
+    startedPeers = await start([...DEFAULT_PEERS, 'kafka-secure'])
     step('integration (node)', node, [tap, '--reporter=base', ...testFiles('test/integration', 'test/node')])
   }
   const suites = args.has('--unit-only') ? ['test/unit'] : ['test/unit', 'test/integration']

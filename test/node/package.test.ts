@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { test } from '../support/harness.ts'
 
 const ROOT = resolve(import.meta.dirname ?? '.', '../..')
-const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders']
+const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders', 'jaeger-kafka/forwarder']
 
 /** A throwaway app folder whose node_modules/jaeger-kafka points at this repo. */
 function makeApp(): string {

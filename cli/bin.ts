@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// Process entry of the `jaeger-kafka` command: the only file that touches the
+// process (argv, env, stdio, signals, exit). node:process and node:fs exist on
+// Node, Deno and Bun alike.
+import { readFileSync } from 'node:fs'
+import process from 'node:process'
+import { consoleLogger } from '../forwarder/logger.ts'
+import { main } from './main.ts'
+
+void main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  env: process.env,
+  readFile: (path, variable) => {
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (error) {
+      throw new TypeError(`Cannot read ${variable} (${path}): ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+    }
+  },
+  onStopSignal: (stop) => {
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  },
+  logger: consoleLogger,
+}).then((code) => process.exit(code))
