@@ -1,3 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Kafka sender for jaeger-client. @module */
-export {}
+/**
+ * Kafka sender for jaeger-client: `KafkaSender` (jaeger-client's Sender
+ * contract), the faster `KafkaReporter`, and drop-in `initTracer()` /
+ * `initTracerFromEnv()`.
+ * @module
+ */
+export { KafkaSender, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './kafka-sender.ts'
+export type { KafkaSenderOptions } from './kafka-sender.ts'
+export { KafkaReporter } from './kafka-reporter.ts'
+export type { KafkaReporterOptions } from './kafka-reporter.ts'
+export { initTracer, initTracerFromEnv, getKafkaSender } from './init-tracer.ts'
+export type { KafkaTracingConfig, KafkaTracingOptions, JaegerTracer } from './init-tracer.ts'
+export { kafkaConfigFromEnv, KAFKA_ENV } from './kafka-config.ts'
+export type { KafkaReporterConfig, KafkaReporterKind } from './kafka-config.ts'
+export { provideModule } from './runtime-require.ts'
+export { DROP_REASONS } from './sender-types.ts'
+export type { SenderCallback, DropReason, SpanDrop, KafkaSenderStats, FlushResult, CloseResult } from './sender-types.ts'
+export type { MetricsFactory, Counter, Gauge } from './metrics.ts'
+export type { BackoffOptions } from './backoff.ts'
+export { TRUNCATED_TAG_KEY } from './trim-span.ts'
+export { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
+export type { KafkajsProducerOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/kafkajs.ts'
+export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/producer.ts'
+export {
+  SPAN_ENCODING_HEADER,
+  SPAN_ENCODING_THRIFT_BATCH,
+  SPAN_SCHEMA_VERSION_HEADER,
+  SPAN_SCHEMA_VERSION,
+  SPAN_COUNT_HEADER,
+  DEFAULT_SPAN_TOPIC,
+} from '../src/kafka/span-record.ts'

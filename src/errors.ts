@@ -24,6 +24,8 @@ export const ErrorCodes = {
   SPAN_TOO_LARGE: 'SPAN_TOO_LARGE',
   /** The Kafka producer or consumer failed. */
   KAFKA: 'KAFKA',
+  /** The Kafka client or broker rejected a record as larger than its max message size. */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** The sender or forwarder was used after close(). */
   CLOSED: 'CLOSED',
   /** A timeout elapsed (flush, close, request). */

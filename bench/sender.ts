@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+// KafkaSender vs jaeger-client's UDPSender and HTTPSender, side by side in one
+// run (method of docs baseline.md Part B): 200k reference spans per run, each
+// run in a fresh process (bench/sender-run.ts); the UDP and HTTP sinks are
+// separate processes (bench/sender-sink.ts), so CPU figures are sender-only.
+//
+//   npx tsx bench/sender.ts            (Node: also the node-rdkafka variants)
+//   npx deno run -A bench/sender.ts    npx bun bench/sender.ts
+// env: BENCH_RUNS (default 3), BENCH_SPANS (default 200000), KAFKA_BROKERS.
+//
+// Metrics per variant, median [min–max] over interleaved runs:
+//   e2e spans/s  delivered spans ÷ (first span → last broker ack, or the
+//                sink's last byte for UDP/HTTP)
+//   CPU µs/span  process.cpuUsage() of the sender process over the same span
+//   lost         finished spans not found afterwards (topic read back / sink decode)
+// Kafka variants read every record back from the topic and count its spans.
+// Writes bench/results/sender-<runtime>.md.
+import { Buffer } from 'node:buffer'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import process from 'node:process'
+import { createInterface } from 'node:readline'
+import { gzipSync } from 'node:zlib'
+import kafkajs from 'kafkajs'
+import { summarizeBatch } from '../src/thrift/jaeger-decode.ts'
+
+const RUNTIME = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node'
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const SPANS = Number(process.env.BENCH_SPANS ?? 200_000)
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const STAMP = Date.now().toString(36)
+
+interface Variant {
+  id: string
+  label: string
+  kind: 'noop' | 'udp' | 'http' | 'kafka'
+}
+
+const VARIANTS: Variant[] = [
+  { id: 'noop', label: 'NoopReporter (span creation only)', kind: 'noop' },
+  { id: 'udp', label: 'jaeger-client UDPSender → agent sink', kind: 'udp' },
+  { id: 'http', label: 'jaeger-client HTTPSender → collector sink (202)', kind: 'http' },
+  { id: 'kafka-fast', label: 'drop-in initTracer: KafkaReporter + KafkaSender (kafkajs), the default', kind: 'kafka' },
+  { id: 'kafka-remote', label: 'drop-in, reporter "remote": jaeger-client RemoteReporter + KafkaSender (kafkajs)', kind: 'kafka' },
+  { id: 'kafka-fast-gzip', label: 'drop-in: KafkaReporter + KafkaSender (kafkajs, gzip)', kind: 'kafka' },
+  ...(RUNTIME === 'node'
+    ? ([
+        { id: 'rdkafka-fast', label: 'drop-in: KafkaReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
+        { id: 'rdkafka-remote', label: 'drop-in, reporter "remote": RemoteReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
+      ] as Variant[])
+    : []),
+  { id: 'null-remote', label: 'our side only: RemoteReporter + KafkaSender, producer acks at once', kind: 'noop' },
+  { id: 'null-fast', label: 'our side only: KafkaReporter + KafkaSender, producer acks at once', kind: 'noop' },
+]
+
+interface RunResult {
+  variant: string
+  n: number
+  t0: number
+  tProduced: number
+  tEnd: number
+  cpuUs: number
+  rssMB: number
+  stats?: { spansDelivered: number; spansDropped: Record<string, number> }
+}
+
+interface Measured {
+  e2e: number
+  cpuPerSpan: number
+  lost: number
+  rssMB: number
+  bytesPerSpan?: number
+  gzipBytesPerSpan?: number
+  dropped?: number
+}
+
+function command(script: string, args: string[]): [string, string[]] {
+  if (RUNTIME === 'deno') return [process.execPath, ['run', '-A', script, ...args]]
+  if (RUNTIME === 'bun') return [process.execPath, [script, ...args]]
+  return [process.execPath, ['--import', 'tsx', script, ...args]]
+}
+
+/** A long-lived sink process; `report()` asks it what arrived since the last report. */
+class Sink {
+  readonly port: Promise<number>
+  private readonly child: ChildProcess
+  private readonly lines: ((line: string) => void)[] = []
+
+  constructor(mode: 'udp' | 'http') {
+    const [cmd, args] = command('bench/sender-sink.ts', [mode])
+    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] })
+    createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.lines.shift()?.(line))
+    this.port = this.next().then((line) => (JSON.parse(line) as { port: number }).port)
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve) => this.lines.push(resolve))
+  }
+
+  async report(): Promise<{ spans: number; bytes: number; messages: number; lastByteAt: number }> {
+    const reply = this.next()
+    this.child.stdin?.write('report\n')
+    return JSON.parse(await reply)
+  }
+
+  stop(): void {
+    this.child.kill()
+  }
+}
+
+async function runWorker(variant: string, env: Record<string, string>): Promise<RunResult> {
+  const [cmd, args] = command('bench/sender-run.ts', [variant])
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, BENCH_SPANS: String(SPANS), ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += String(d)))
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${variant} exited with ${code}`))
+      resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as RunResult)
+    })
+  })
+}
+
+const kafka = new kafkajs.Kafka({ clientId: 'bench-sender', brokers: BROKERS, logLevel: kafkajs.logLevel.NOTHING })
+
+async function createTopic(topic: string): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
+  await admin.disconnect()
+}
+
+/** Read `topic` back: spans, record value bytes, and gzip bytes (when `gzip`). */
+async function readBack(topic: string, expected: number, gzip: boolean): Promise<{ spans: number; bytes: number; gzipBytes: number }> {
+  const consumer = kafka.consumer({ groupId: `${topic}-check`, maxBytes: 64 * 1024 * 1024 })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const totals = { spans: 0, bytes: 0, gzipBytes: 0 }
+  await new Promise<void>((resolve) => {
+    let idle = setTimeout(resolve, 20_000)
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value as Buffer
+        totals.spans += summarizeBatch(value).spanCount
+        totals.bytes += value.length
+        if (gzip) totals.gzipBytes += gzipSync(value).length
+        clearTimeout(idle)
+        idle = setTimeout(resolve, totals.spans >= expected ? 500 : 10_000)
+      },
+    })
+  })
+  await consumer.disconnect()
+  return totals
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+const results = new Map<string, Measured[]>()
+const udp = new Sink('udp')
+const http = new Sink('http')
+const ports = { udp: await udp.port, http: await http.port }
+
+try {
+  for (let run = 1; run <= RUNS; run++) {
+    for (const v of VARIANTS) {
+      const env: Record<string, string> = {}
+      let topic = ''
+      if (v.kind === 'udp' || v.kind === 'http') env.SINK_PORT = String(ports[v.kind])
+      if (v.kind === 'kafka') {
+        topic = `bench-sender-${v.id}-${STAMP}-${run}`
+        await createTopic(topic)
+        env.BENCH_TOPIC = topic
+        env.KAFKA_BROKERS = BROKERS.join(',')
+      }
+      const r = await runWorker(v.id, env)
+      const m: Measured = { e2e: 0, cpuPerSpan: r.cpuUs / r.n, lost: 0, rssMB: r.rssMB }
+      if (v.kind === 'udp' || v.kind === 'http') {
+        const sink = await (v.kind === 'udp' ? udp : http).report()
+        m.e2e = sink.spans / ((sink.lastByteAt - r.t0) / 1000)
+        m.lost = r.n - sink.spans
+        m.bytesPerSpan = sink.bytes / Math.max(1, sink.spans)
+      } else if (v.kind === 'kafka') {
+        const back = await readBack(topic, r.n, run === 1)
+        m.e2e = back.spans / ((r.tEnd - r.t0) / 1000)
+        m.lost = r.n - back.spans
+        m.dropped = Object.values(r.stats?.spansDropped ?? {}).reduce((a, b) => a + b, 0)
+        m.bytesPerSpan = back.bytes / Math.max(1, back.spans)
+        if (run === 1) m.gzipBytesPerSpan = back.gzipBytes / Math.max(1, back.spans)
+      } else {
+        m.e2e = r.n / ((r.tEnd - r.t0) / 1000)
+      }
+      const list = results.get(v.id) ?? []
+      list.push(m)
+      results.set(v.id, list)
+      process.stderr.write(`run ${run} ${v.id.padEnd(16)} ${Math.round(m.e2e)} spans/s  ${m.cpuPerSpan.toFixed(2)} µs/span  lost ${m.lost}${m.dropped ? ` (dropped ${m.dropped})` : ''}\n`)
+    }
+  }
+} finally {
+  udp.stop()
+  http.stop()
+}
+
+// ----------------------------------------------------------------- report
+const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`)
+const range = (xs: number[], f: (x: number) => string): string => `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`
+const udpE2e = median((results.get('udp') ?? []).map((m) => m.e2e))
+const udpCpu = median((results.get('udp') ?? []).map((m) => m.cpuPerSpan))
+
+const rows: string[] = []
+for (const v of VARIANTS) {
+  const ms = results.get(v.id) ?? []
+  const e2e = ms.map((m) => m.e2e)
+  const cpu = ms.map((m) => m.cpuPerSpan)
+  const lost = ms.map((m) => m.lost)
+  const bytes = ms.find((m) => m.bytesPerSpan !== undefined)?.bytesPerSpan
+  const gz = ms.find((m) => m.gzipBytesPerSpan !== undefined)?.gzipBytesPerSpan
+  const vsUdp = v.id === 'udp' || v.id.startsWith('null') || v.id === 'noop' ? '–' : `${(median(e2e) / udpE2e).toFixed(2)}× / ${(median(cpu) / udpCpu).toFixed(2)}×`
+  rows.push(
+    `| ${v.label} | ${range(e2e, fmtRate)} | ${range(cpu, (x) => x.toFixed(2))} | ${vsUdp} | ${lost.map((l) => String(l)).join(', ')} | ${bytes === undefined ? '–' : bytes.toFixed(1)} | ${gz === undefined ? '–' : gz.toFixed(1)} | ${median(ms.map((m) => m.rssMB)).toFixed(0)} |`,
+  )
+}
+
+const table = `# KafkaSender benchmark (${RUNTIME})
+
+${new Date().toISOString().slice(0, 10)}, ${RUNTIME} ${RUNTIME === 'node' ? process.version : ''}, ${SPANS} reference spans per run (baseline.md Part B), ${RUNS} interleaved runs; median [min–max].
+Kafka: one local broker (${BROKERS.join(',')}), topics with 3 partitions, every record read back after each run.
+Sinks are separate processes (UDP: 4 MiB receive buffer requested; HTTP: answers 202). "vs UDP" = e2e ratio / CPU ratio against the UDPSender median.
+
+| variant | e2e spans/s | CPU µs/span | vs UDP (e2e / CPU) | lost per run | bytes/span on the wire | gzip bytes/span | RSS MB |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+- e2e: delivered spans ÷ (first span created → last broker ack for Kafka; → the sink's last byte for UDP/HTTP).
+- CPU: user + system time of the sender process over the same interval (includes the Kafka client).
+- lost: finished spans that did not arrive (Kafka: read back from the topic; UDP/HTTP: decoded at the sink). Kafka drops, if any, are counted by the sender (stats) and equal the loss.
+- bytes/span: Kafka record value (bare Batch) or UDP datagram / HTTP body bytes per span; gzip: each record value gzipped (Node zlib default level). The reference spans differ only in ids and times, so gzip shrinks them far more than real traffic.
+- "our side only": the sender with a producer that acknowledges at once, i.e. span → Thrift → batch cost without any Kafka client.
+`
+mkdirSync('bench/results', { recursive: true })
+writeFileSync(`bench/results/sender-${RUNTIME}.md`, table)
+process.stdout.write(table)
+process.exit(0)

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `KafkaSender`: jaeger-client's Sender contract (`setProcess`, `append`,
+ * `flush`, `close`, callbacks `(numSpans, error?)`) over Kafka.
+ *
+ * Spans are encoded once when appended and packed into jaeger.thrift
+ * `Batch` records whose exact encoded size stays within `maxMessageBytes`.
+ * A record counts as sent only once the broker acknowledged it; until then it
+ * waits in a byte-bounded buffer and is retried with capped, jittered backoff.
+ * Every appended span ends up delivered or counted as dropped with a reason.
+ *
+ * Record key: `<random sender id>-<seqNo>`. A batch mixes many traces, so no
+ * trace id describes it (keying by its first span's trace would only pretend
+ * to co-locate traces). A per-batch key still spreads records over partitions,
+ * keeps a retried record on the partition of its first attempt (which is what
+ * lets the idempotent producer recognise a retry of a record the broker did
+ * write), and gives consumers a stable id to drop duplicates by.
+ * @module
+ */
+import { describeError } from '../src/errors.ts'
+import { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
+import type { KafkajsProducerOptions } from '../src/kafka/kafkajs.ts'
+import { nullLogger, safeLog } from '../src/kafka/logger.ts'
+import type { Logger } from '../src/kafka/logger.ts'
+import { isKafkaProducer } from '../src/kafka/producer.ts'
+import type { KafkaProducer } from '../src/kafka/producer.ts'
+import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
+import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../src/thrift/from-jaeger-client.ts'
+import { assembleBatch, batchEncodedSize, encodeProcess, encodeSpan } from '../src/thrift/jaeger-encode.ts'
+import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/thrift/jaeger-types.ts'
+import { resolveBackoff } from './backoff.ts'
+import type { BackoffOptions } from './backoff.ts'
+import { DeliveryQueue } from './delivery-queue.ts'
+import type { SealedBatch, Settlement } from './delivery-queue.ts'
+import { reporterMetrics } from './metrics.ts'
+import type { MetricsFactory, ReporterMetrics } from './metrics.ts'
+import { DROP_REASONS } from './sender-types.ts'
+import type { CloseResult, DropReason, FlushResult, KafkaSenderStats, SenderCallback, SpanDrop } from './sender-types.ts'
+import { trimSpan } from './trim-span.ts'
+
+/**
+ * Default record size limit: the broker's `message.max.bytes` is 1048588 and
+ * librdkafka's client-side `message.max.bytes` is 1000000; 16 KiB below the
+ * smaller leaves room for the record batch header, record framing and headers.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000 - 16_384
+/** Default cap on undelivered bytes held while Kafka is unreachable (64 MiB). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+/** Smallest accepted `maxMessageBytes`. */
+export const MIN_MAX_MESSAGE_BYTES = 1024
+
+/** Options of `new KafkaSender()`. Give `producer` or `kafka`. */
+export interface KafkaSenderOptions {
+  /** Any `KafkaProducer` (e.g. `createKafkajsProducer()`, `createRdkafkaProducer()`, a test double). */
+  producer?: KafkaProducer
+  /** Build a kafkajs producer from these options (e.g. `{ brokers: ['127.0.0.1:9092'] }`). */
+  kafka?: KafkajsProducerOptions
+  /** Span topic (default `jaeger-spans`). */
+  topic?: string
+  /** Largest record value in bytes (exact encoded Batch size; default 983616). */
+  maxMessageBytes?: number
+  /** Most undelivered bytes held while Kafka is unreachable; the oldest batch is dropped beyond it (default 64 MiB). */
+  maxBufferedBytes?: number
+  /** Records handed to the producer at once (default: what the producer says is safe, e.g. 1 for idempotent kafkajs, else 4). */
+  maxInFlightBatches?: number
+  /** Backoff between retries of a failed send. */
+  retry?: BackoffOptions
+  /** Longest a `flush()` callback waits for acknowledgements before reporting 0 and leaving the rest buffered (default 5000). */
+  flushTimeoutMs?: number
+  /** Longest `close()` waits for acknowledgements before dropping what is left (default 10000). */
+  closeTimeoutMs?: number
+  /** Disconnect the producer on close (default: only a producer the sender's adapter built). */
+  disconnectOnClose?: boolean
+  /** jaeger-client style logger (`{ info, error }`); default silent. */
+  logger?: Logger
+  /**
+   * The tracer's metrics factory. Only outcomes no callback reports (see
+   * docs/sender.md) are counted here, so `RemoteReporter` never double counts.
+   */
+  metrics?: MetricsFactory
+  /** Called for every drop (after the counters are updated). */
+  onDrop?: (drop: SpanDrop) => void
+}
+
+/** Bookkeeping shared by the batch(es) one append/flush/close sealed. */
+interface BatchReport {
+  kind: 'append' | 'flush' | 'none'
+  callback?: SenderCallback
+  pending: number
+  delivered: number
+  dropped: number
+  error?: string
+  /** Set while a flush() call waits on this report. */
+  onComplete?: () => void
+}
+
+interface FlushWaiter {
+  untilSeqNo: number
+  report?: BatchReport
+  callback?: SenderCallback
+  resolve(result: FlushResult): void
+  timer?: ReturnType<typeof setTimeout>
+  done: boolean
+}
+
+type Batch = SealedBatch<BatchReport>
+
+const LOG_INTERVAL_MS = 10_000
+
+function positiveInteger(value: unknown, name: string, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`\`${name}\` must be an integer >= ${min}, got ${String(value)}`)
+  return value
+}
+
+function nonNegativeNumber(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`\`${name}\` must be a number >= 0, got ${String(value)}`)
+  return value
+}
+
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  ;(timer as { unref?: () => void }).unref?.()
+}
+
+/** Call a caller's callback; what it throws is logged, never propagated into our delivery loop. */
+function safeCallback(callback: SenderCallback | undefined, numSpans: number, error?: string, logger?: Logger): void {
+  if (!callback) return
+  try {
+    if (error === undefined) callback(numSpans)
+    else callback(numSpans, error)
+  } catch (thrown) {
+    if (logger) safeLog(logger, 'error', `jaeger-kafka: a sender callback threw: ${describeError(thrown)}`)
+  }
+}
+
+/** 16 hex digits from the web-standard random source. */
+function randomId(): string {
+  const bytes = new Uint8Array(8)
+  crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function operationNameOf(span: unknown): string | undefined {
+  const name = (span as { operationName?: unknown } | null)?.operationName
+  return typeof name === 'string' ? name : undefined
+}
+
+/**
+ * jaeger-client Sender that produces jaeger.thrift Batches to Kafka.
+ *
+ * @example
+ * ```ts
+ * import { initTracer, RemoteReporter } from 'jaeger-client'
+ * const sender = new KafkaSender({ kafka: { brokers: ['127.0.0.1:9092'] } })
+ * const tracer = initTracer({ serviceName: 'orders' }, { reporter: new RemoteReporter(sender) })
+ * // at shutdown: tracer.close(() => process.exit(0))
+ * ```
+ */
+export class KafkaSender {
+  private readonly producer: KafkaProducer
+  private readonly topic: string
+  private readonly logger: Logger
+  private readonly metrics: ReporterMetrics
+  private readonly onDrop: ((drop: SpanDrop) => void) | undefined
+  private readonly flushTimeoutMs: number
+  private readonly closeTimeoutMs: number
+  private readonly disconnectOnClose: boolean
+  private readonly queue: DeliveryQueue<BatchReport>
+  private maxMessageBytes: number
+  private processBytes: Uint8Array | undefined
+  /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
+  private overhead: number
+  private openParts: Uint8Array[] = []
+  private openBytes = 0
+  private seqNo = 0
+  /** Random per-sender id: record keys are `<senderId>-<seqNo>`. */
+  private readonly senderId = randomId()
+  private waiters: FlushWaiter[] = []
+  private closed = false
+  private closing: Promise<CloseResult> | undefined
+  private readonly lastLogged = new Map<string, { at: number; suppressed: number }>()
+  private readonly counts = {
+    appended: 0,
+    delivered: 0,
+    trimmed: 0,
+    batchesDelivered: 0,
+    bytesDelivered: 0,
+    dropped: { too_large: 0, buffer_full: 0, closed: 0, encode_error: 0 } as Record<DropReason, number>,
+  }
+
+  constructor(options: KafkaSenderOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('KafkaSender needs an options object')
+    this.logger = options.logger ?? nullLogger
+    if (options.producer !== undefined) {
+      if (!isKafkaProducer(options.producer)) throw new TypeError('`producer` must implement connect(), send() and disconnect()')
+      this.producer = options.producer
+    } else if (options.kafka !== undefined) {
+      this.producer = createKafkajsProducer({ logger: this.logger, ...options.kafka })
+    } else {
+      throw new TypeError('KafkaSender needs `producer` (a KafkaProducer) or `kafka` (kafkajs options such as `{ brokers }`)')
+    }
+    this.topic = options.topic ?? DEFAULT_SPAN_TOPIC
+    if (typeof this.topic !== 'string' || this.topic.length === 0) throw new TypeError('`topic` must be a non-empty string')
+    this.maxMessageBytes = positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
+    const maxBufferedBytes = positiveInteger(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes', 1)
+    if (maxBufferedBytes < this.maxMessageBytes) throw new RangeError('`maxBufferedBytes` must be at least `maxMessageBytes`')
+    const maxInFlight = positiveInteger(options.maxInFlightBatches ?? this.producer.maxInFlight ?? 4, 'maxInFlightBatches')
+    this.flushTimeoutMs = nonNegativeNumber(options.flushTimeoutMs ?? 5_000, 'flushTimeoutMs')
+    this.closeTimeoutMs = nonNegativeNumber(options.closeTimeoutMs ?? 10_000, 'closeTimeoutMs')
+    this.disconnectOnClose = options.disconnectOnClose ?? this.producer.ownsClient ?? false
+    this.metrics = reporterMetrics(options.metrics)
+    this.onDrop = options.onDrop
+    this.overhead = batchEncodedSize(0, 0, true, true)
+    this.queue = new DeliveryQueue<BatchReport>({
+      producer: this.producer,
+      topic: this.topic,
+      maxInFlight,
+      maxBufferedBytes,
+      backoff: resolveBackoff(options.retry),
+      onSettled: (batch, result) => this.settled(batch, result),
+      onTooLarge: (batch) => this.split(batch),
+      onSendFailed: (error, first, retryInMs) => {
+        const message = `jaeger-kafka: cannot produce to topic "${this.topic}": ${describeError(error)}; ${this.queue.bufferedSpans} spans buffered (${this.queue.bufferedBytes} bytes), retrying in ${retryInMs} ms`
+        if (first) this.log('send-failed-first', 'error', message, 0)
+        else this.log('send-failed', 'error', message)
+      },
+      onRecovered: (failures) => safeLog(this.logger, 'info', `jaeger-kafka: producing to topic "${this.topic}" again after ${failures} failed attempts`),
+    })
+    // Connect early so a broken setup shows in the logs at startup, not at the first flush.
+    queueMicrotask(() => {
+      if (this.closed) return
+      attempt(() => this.producer.connect()).catch((error: unknown) => {
+        this.log('send-failed', 'error', `jaeger-kafka: cannot connect to Kafka yet: ${describeError(error)}; spans are buffered and retried`)
+      })
+    })
+  }
+
+  /** jaeger-client Sender: the process (service name and tags) every Batch carries. */
+  setProcess(process: unknown): void {
+    try {
+      this.setEncodedProcess(encodeProcess(fromJaegerClientProcess(process)))
+    } catch (error) {
+      safeLog(this.logger, 'error', `jaeger-kafka: cannot encode the process: ${describeError(error)}`)
+    }
+  }
+
+  /** Like setProcess(), from a `JaegerProcess` (for callers that are not jaeger-client). */
+  setJaegerProcess(process: JaegerProcess): void {
+    try {
+      this.setEncodedProcess(encodeProcess(process))
+    } catch (error) {
+      safeLog(this.logger, 'error', `jaeger-kafka: cannot encode the process: ${describeError(error)}`)
+    }
+  }
+
+  /**
+   * jaeger-client Sender: add one span (the object `RemoteReporter` passes).
+   * The callback runs once: `(0)` at once when the span joined the open
+   * batch; `(n)` after the broker acknowledged the batch this call sealed
+   * (n spans); `(n, error)` when those spans, or this span (`(1, error)`),
+   * were dropped. Never throws.
+   */
+  append(span: unknown, callback?: SenderCallback): void {
+    try {
+      this.counts.appended++
+      if (this.closed) return this.dropNew(callback, 'closed', 0, 'Cannot append: the sender is closed', operationNameOf(span))
+      let bytes: Uint8Array
+      try {
+        bytes = encodeJaegerClientSpan(span)
+      } catch (error) {
+        return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
+      }
+      this.addEncoded(bytes, () => fromJaegerClientSpan(span), callback)
+    } catch (error) {
+      this.internalError(error, callback)
+    }
+  }
+
+  /** Like append(), from a `JaegerSpan` (for callers that are not jaeger-client). */
+  appendSpan(span: JaegerSpan, callback?: SenderCallback): void {
+    try {
+      this.counts.appended++
+      if (this.closed) return this.dropNew(callback, 'closed', 0, 'Cannot append: the sender is closed', operationNameOf(span))
+      let bytes: Uint8Array
+      try {
+        bytes = encodeSpan(span)
+      } catch (error) {
+        return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
+      }
+      this.addEncoded(bytes, () => span, callback)
+    } catch (error) {
+      this.internalError(error, callback)
+    }
+  }
+
+  /**
+   * jaeger-client Sender: seal the open batch and wait until it and every
+   * earlier batch settled (or `flushTimeoutMs` passed). The callback gets the
+   * spans of the batch this call sealed: `(n)` delivered or `(n, error)`
+   * dropped; `(0)` if there was nothing to seal or the timeout came first
+   * (those spans stay buffered; their outcome is then counted in `metrics`).
+   * Also returns a Promise of the same result; never rejects.
+   */
+  flush(callback?: SenderCallback): Promise<FlushResult> {
+    return new Promise<FlushResult>((resolve) => {
+      try {
+        if (this.openParts.length > 0 && !this.processBytes) {
+          const error = 'Cannot flush: setProcess() was not called yet; spans stay buffered'
+          this.invoke(callback, 0, error)
+          resolve({ spans: 0, error, timedOut: false })
+          return
+        }
+        // onComplete is set before sealing: the batch may be dropped (buffer full) while it is enqueued.
+        let report: BatchReport | undefined = { kind: 'flush', pending: 0, delivered: 0, dropped: 0, onComplete: () => this.checkWaiters() }
+        if (!this.seal(report)) report = undefined
+        const waiter: FlushWaiter = { untilSeqNo: this.seqNo, callback, resolve, done: false }
+        if (report) waiter.report = report
+        this.waiters.push(waiter)
+        if (Number.isFinite(this.flushTimeoutMs)) {
+          waiter.timer = setTimeout(() => this.flushTimedOut(waiter), this.flushTimeoutMs)
+          unref(waiter.timer)
+        }
+        this.checkWaiters()
+      } catch (error) {
+        safeLog(this.logger, 'error', `jaeger-kafka: flush failed unexpectedly: ${describeError(error)}`)
+        this.invoke(callback, 0, `Cannot flush: ${describeError(error)}`)
+        resolve({ spans: 0, error: describeError(error), timedOut: false })
+      }
+    })
+  }
+
+  /**
+   * Stop accepting spans, send what is buffered and wait up to
+   * `closeTimeoutMs` for acknowledgements; then drop what is left (reason
+   * `closed`) and disconnect a producer the sender built. The callback gets
+   * `(undelivered, error?)` over the sender's lifetime; the Promise resolves
+   * to the full account and never rejects.
+   */
+  close(callback?: SenderCallback): Promise<CloseResult> {
+    this.closing ??= this.shutdown()
+    return this.closing.then((result) => {
+      if (result.undelivered === 0) this.invoke(callback, 0)
+      else this.invoke(callback, result.undelivered, `${result.undelivered} spans were not delivered (${this.describeDrops(result.dropped)})`)
+      return result
+    })
+  }
+
+  /** A snapshot of the counters. */
+  stats(): KafkaSenderStats {
+    return {
+      spansAppended: this.counts.appended,
+      spansDelivered: this.counts.delivered,
+      spansTrimmed: this.counts.trimmed,
+      spansDropped: { ...this.counts.dropped },
+      batchesSealed: this.seqNo,
+      batchesDelivered: this.counts.batchesDelivered,
+      bytesDelivered: this.counts.bytesDelivered,
+      sendAttempts: this.queue.attempts,
+      sendFailures: this.queue.failures,
+      bufferedSpans: this.openParts.length + this.queue.bufferedSpans,
+      bufferedBytes: this.openBytes + this.queue.bufferedBytes,
+      bufferedBatches: this.queue.size,
+      inFlightBatches: this.queue.inFlightCount,
+      maxMessageBytes: this.maxMessageBytes,
+    }
+  }
+
+  // ------------------------------------------------------------- internals
+
+  private invoke(callback: SenderCallback | undefined, numSpans: number, error?: string): void {
+    safeCallback(callback, numSpans, error, this.logger)
+  }
+
+  private setEncodedProcess(bytes: Uint8Array): void {
+    if (this.processBytes && this.openParts.length > 0 && !sameBytes(this.processBytes, bytes)) {
+      // Spans appended so far belong to the old process.
+      this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
+    }
+    this.processBytes = bytes
+    this.overhead = batchEncodedSize(bytes.length, 0, true, true)
+  }
+
+  /** Largest encoded span that fits in a record on its own. */
+  private maxSpanBytes(): number {
+    return this.maxMessageBytes - this.overhead
+  }
+
+  private addEncoded(bytes: Uint8Array, structured: () => JaegerSpan, callback: SenderCallback | undefined): void {
+    const maxSpan = this.maxSpanBytes()
+    if (bytes.length > maxSpan) {
+      const original = bytes.length
+      let trimmed: ReturnType<typeof trimSpan>
+      let operationName: string | undefined
+      try {
+        const span = structured()
+        operationName = span.operationName
+        trimmed = trimSpan(span, maxSpan)
+      } catch {
+        trimmed = undefined
+      }
+      if (!trimmed) {
+        return this.dropNew(callback, 'too_large', original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
+      }
+      bytes = trimmed.bytes
+      this.counts.trimmed++
+      this.log('trimmed', 'info', `jaeger-kafka: span "${operationName}" was ${original} bytes (limit ${maxSpan}); sent without ${trimmed.removedLogs} logs and ${trimmed.removedTags} tags, tagged jaeger.truncated=true`)
+    }
+    if (this.openParts.length > 0 && this.processBytes && this.overhead + this.openBytes + bytes.length > this.maxMessageBytes) {
+      // Like jaeger-client's UDPSender: the call that fills a batch reports it.
+      this.seal({ kind: 'append', callback, pending: 0, delivered: 0, dropped: 0 })
+      this.openParts.push(bytes)
+      this.openBytes += bytes.length
+      return
+    }
+    this.openParts.push(bytes)
+    this.openBytes += bytes.length
+    this.invoke(callback, 0)
+  }
+
+  /** Turn the open spans into sealed batch(es) owned by `report`. False when nothing was sealed. */
+  private seal(report: BatchReport): boolean {
+    const process = this.processBytes
+    if (this.openParts.length === 0 || !process) return false
+    const parts = this.openParts
+    this.openParts = []
+    this.openBytes = 0
+    // One batch, except when spans were added before setProcess() or the limit dropped.
+    let start = 0
+    let bytes = 0
+    const groups: Uint8Array[][] = []
+    for (let i = 0; i < parts.length; i++) {
+      const length = (parts[i] as Uint8Array).length
+      if (i > start && this.overhead + bytes + length > this.maxMessageBytes) {
+        groups.push(parts.slice(start, i))
+        start = i
+        bytes = 0
+      }
+      bytes += length
+    }
+    groups.push(start === 0 ? parts : parts.slice(start))
+    report.pending += groups.length
+    for (const group of groups) this.queue.enqueue(this.buildBatch(process, group, ++this.seqNo, report))
+    this.metrics.reporterQueueLength.update(this.openParts.length + this.queue.bufferedSpans)
+    return true
+  }
+
+  private buildBatch(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {
+    return {
+      seqNo,
+      key: `${this.senderId}-${seqNo}`,
+      value: assembleBatch({ process, spans, seqNo: BigInt(seqNo), stats }),
+      spanCount: spans.length,
+      spanLengths: spans.map((span) => span.length),
+      processLength: process.length,
+      stats,
+      report,
+      attempts: 0,
+      state: 'queued',
+    }
+  }
+
+  /** Batch.stats: cumulative drops so far (jaeger.thrift ClientStats). */
+  private clientStats(): ClientStats {
+    const d = this.counts.dropped
+    return {
+      fullQueueDroppedSpans: BigInt(d.buffer_full),
+      tooLargeDroppedSpans: BigInt(d.too_large),
+      failedToEmitSpans: BigInt(d.closed + d.encode_error),
+    }
+  }
+
+  /** The broker refused `batch` as too large: split it in two and lower the limit. */
+  private split(batch: Batch): Batch[] | undefined {
+    const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.value.length / 2)))
+    if (lowered < this.maxMessageBytes) {
+      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.value.length}-byte record as too large; lowering maxMessageBytes from ${this.maxMessageBytes} to ${lowered} (check the topic's max.message.bytes)`)
+      this.maxMessageBytes = lowered
+    }
+    if (batch.spanCount < 2) return undefined
+    // Spans sit between the Process and the tail; see assembleBatch().
+    const process = batch.value.subarray(3, 3 + batch.processLength)
+    let offset = batchEncodedSize(batch.processLength, 0, false, false) - 1
+    const spans: Uint8Array[] = []
+    for (const length of batch.spanLengths) {
+      spans.push(batch.value.subarray(offset, offset + length))
+      offset += length
+    }
+    const half = Math.ceil(spans.length / 2)
+    batch.report.pending += 1
+    return [
+      this.buildBatch(process, spans.slice(0, half), batch.seqNo, batch.report, batch.stats),
+      this.buildBatch(process, spans.slice(half), batch.seqNo, batch.report, batch.stats),
+    ]
+  }
+
+  private settled(batch: Batch, result: Settlement): void {
+    const report = batch.report
+    if (result.delivered) {
+      this.counts.delivered += batch.spanCount
+      this.counts.batchesDelivered++
+      this.counts.bytesDelivered += batch.value.length
+      report.delivered += batch.spanCount
+    } else {
+      this.counts.dropped[result.reason] += batch.spanCount
+      report.dropped += batch.spanCount
+      report.error ??= result.error
+      this.notifyDrop({ reason: result.reason, spans: batch.spanCount, bytes: batch.value.length, seqNo: batch.seqNo }, `jaeger-kafka: dropped batch ${batch.seqNo} (${batch.spanCount} spans, ${batch.value.length} bytes): ${result.error}`)
+    }
+    report.pending--
+    if (report.pending === 0) {
+      if (report.onComplete) report.onComplete()
+      else this.reportOutcome(report.kind, report.callback, report.delivered, report.dropped, report.error)
+    }
+    this.metrics.reporterQueueLength.update(this.openParts.length + this.queue.bufferedSpans)
+    this.checkWaiters()
+  }
+
+  /**
+   * Report an outcome exactly once: through the caller's callback when there
+   * is one, else straight to the `jaeger:reporter_spans` counters (with the
+   * result RemoteReporter would have used for that callback).
+   */
+  private reportOutcome(kind: BatchReport['kind'], callback: SenderCallback | undefined, delivered: number, dropped: number, error: string | undefined): void {
+    if (callback && dropped === 0) return this.invoke(callback, delivered)
+    if (callback && delivered === 0) return this.invoke(callback, dropped, error)
+    if (callback) this.invoke(callback, delivered)
+    else if (delivered > 0) this.metrics.reporterSuccess.increment(delivered)
+    if (dropped > 0) (kind === 'flush' ? this.metrics.reporterFailure : this.metrics.reporterDropped).increment(dropped)
+  }
+
+  private dropNew(callback: SenderCallback | undefined, reason: DropReason, bytes: number, error: string, operationName: string | undefined): void {
+    this.counts.dropped[reason]++
+    const drop: SpanDrop = { reason, spans: 1, bytes }
+    if (operationName !== undefined) drop.operationName = operationName
+    this.notifyDrop(drop, `jaeger-kafka: dropped span: ${error}`)
+    this.reportOutcome('append', callback, 0, 1, error)
+  }
+
+  private notifyDrop(drop: SpanDrop, message: string): void {
+    this.log(`drop-${drop.reason}`, 'error', message)
+    if (!this.onDrop) return
+    try {
+      this.onDrop(drop)
+    } catch {
+      // A throwing hook must not affect delivery.
+    }
+  }
+
+  private checkWaiters(): void {
+    if (this.waiters.length === 0) return
+    const min = this.queue.minUnsettledSeqNo()
+    while (this.waiters.length > 0 && (this.waiters[0] as FlushWaiter).untilSeqNo < min) {
+      this.finishWaiter(this.waiters.shift() as FlushWaiter, false)
+    }
+  }
+
+  private flushTimedOut(waiter: FlushWaiter): void {
+    if (waiter.done) return
+    const index = this.waiters.indexOf(waiter)
+    if (index >= 0) this.waiters.splice(index, 1)
+    this.finishWaiter(waiter, true)
+  }
+
+  private finishWaiter(waiter: FlushWaiter, timedOut: boolean): void {
+    waiter.done = true
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer)
+    const report = waiter.report
+    if (!report) {
+      this.invoke(waiter.callback, 0)
+      waiter.resolve({ spans: 0, timedOut })
+      return
+    }
+    report.onComplete = undefined
+    if (report.pending > 0) {
+      // Still buffered: its outcome goes to the metrics when it settles.
+      this.invoke(waiter.callback, 0)
+      waiter.resolve({ spans: 0, timedOut: true })
+      return
+    }
+    this.reportOutcome('flush', waiter.callback, report.delivered, report.dropped, report.error)
+    const result: FlushResult = report.dropped > 0 && report.delivered === 0 ? { spans: report.dropped, error: report.error ?? 'dropped', timedOut } : { spans: report.delivered, timedOut }
+    waiter.resolve(result)
+  }
+
+  private async shutdown(): Promise<CloseResult> {
+    this.closed = true
+    let timedOut = false
+    try {
+      this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
+      if (this.openParts.length > 0) {
+        // No process was ever set: these spans cannot form a Batch.
+        const count = this.openParts.length
+        const bytes = this.openBytes
+        this.openParts = []
+        this.openBytes = 0
+        this.counts.dropped.closed += count
+        this.notifyDrop({ reason: 'closed', spans: count, bytes }, `jaeger-kafka: dropped ${count} spans at close: setProcess() was never called`)
+        this.metrics.reporterDropped.increment(count)
+      }
+      if (this.queue.size > 0) {
+        const producer = this.producer
+        if (producer.flush) attempt(() => (producer.flush as (ms: number) => Promise<void>)(this.closeTimeoutMs)).catch(() => {})
+        // The one timer that may hold the process: close() was asked to wait this long.
+        timedOut = !(await withTimeout(this.queue.whenIdle(), this.closeTimeoutMs, true))
+        if (timedOut) this.queue.dropAll('closed', `Cannot deliver: close() timed out after ${this.closeTimeoutMs} ms`)
+      }
+    } catch (error) {
+      safeLog(this.logger, 'error', `jaeger-kafka: close failed unexpectedly: ${describeError(error)}`)
+      this.queue.dropAll('closed', `Cannot deliver: close() failed: ${describeError(error)}`)
+    }
+    this.queue.stop()
+    this.checkWaiters()
+    if (this.disconnectOnClose) {
+      const disconnected = await withTimeout(
+        attempt(() => this.producer.disconnect()).catch((error: unknown) => safeLog(this.logger, 'error', `jaeger-kafka: disconnect failed: ${describeError(error)}`)),
+        5_000,
+      )
+      if (!disconnected) safeLog(this.logger, 'error', 'jaeger-kafka: the producer did not disconnect within 5000 ms')
+    }
+    const dropped = { ...this.counts.dropped }
+    const undelivered = DROP_REASONS.reduce((sum, reason) => sum + dropped[reason], 0)
+    if (undelivered > 0) safeLog(this.logger, 'error', `jaeger-kafka: closed; ${this.counts.delivered} spans delivered, ${undelivered} not (${this.describeDrops(dropped)})`)
+    return { delivered: this.counts.delivered, undelivered, dropped, timedOut }
+  }
+
+  private describeDrops(dropped: Record<DropReason, number>): string {
+    return DROP_REASONS.filter((reason) => dropped[reason] > 0)
+      .map((reason) => `${reason}: ${dropped[reason]}`)
+      .join(', ')
+  }
+
+  private internalError(error: unknown, callback: SenderCallback | undefined): void {
+    safeLog(this.logger, 'error', `jaeger-kafka: unexpected sender error: ${describeError(error)}`)
+    this.invoke(callback, 0, `Unexpected sender error: ${describeError(error)}`)
+  }
+
+  /** Log at most once per `intervalMs` per key, counting what was suppressed. */
+  private log(key: string, level: 'info' | 'error', message: string, intervalMs = LOG_INTERVAL_MS): void {
+    const now = Date.now()
+    const last = this.lastLogged.get(key)
+    if (last && now - last.at < intervalMs) {
+      last.suppressed++
+      return
+    }
+    const suffix = last && last.suppressed > 0 ? ` (${last.suppressed} similar messages suppressed)` : ''
+    this.lastLogged.set(key, { at: now, suppressed: 0 })
+    safeLog(this.logger, level, message + suffix)
+  }
+}
+
+/** Call a producer method; a synchronous throw becomes a rejection. */
+function attempt(fn: () => Promise<void>): Promise<void> {
+  try {
+    return Promise.resolve(fn())
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** Resolve true if `promise` settles within `ms`, false otherwise (timer unref'd unless `keepAlive`). */
+function withTimeout(promise: Promise<unknown>, ms: number, keepAlive = false): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    if (!keepAlive) unref(timer)
+    promise.then(
+      () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+    )
+  })
+}

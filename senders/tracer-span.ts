@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * A finished jaeger-client span → the span object jaeger-client's
+ * `ThriftUtils.spanToThrift()` would build, minus its overhead: i64 ids stay
+ * the context's own 8-byte views, times stay numbers (truncated to integer
+ * microseconds by the encoder, as node-int64 does), and each tag carries only
+ * its set value field. `encodeJaegerClientSpan()` of the result equals that of
+ * `spanToThrift(span)` byte for byte.
+ * @module
+ */
+
+const ZERO_I64 = new Uint8Array(8)
+
+interface LiveTag {
+  key: string
+  value: unknown
+}
+
+interface LiveContext {
+  traceId: Uint8Array | null | undefined
+  spanId: Uint8Array
+  parentId: Uint8Array | null | undefined
+  flags: number
+}
+
+interface LiveReference {
+  type(): string
+  referencedContext(): LiveContext
+}
+
+/** The private fields of a jaeger-client 3.x `Span` this module reads. */
+interface LiveSpan {
+  _spanContext: LiveContext
+  _operationName: string
+  _startTime: number
+  _duration: number
+  _tags: LiveTag[]
+  _logs: { timestamp: number; fields: LiveTag[] }[]
+  _references: LiveReference[]
+}
+
+type BufferLike = { isBuffer(value: unknown): boolean }
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer
+
+function traceIdLow(traceId: Uint8Array | null | undefined): Uint8Array {
+  if (traceId == null) return ZERO_I64
+  // 64-bit ids (the common case) need no view: Buffer#subarray is not free.
+  return traceId.length === 8 ? traceId : traceId.subarray(traceId.length - 8)
+}
+
+function traceIdHigh(traceId: Uint8Array | null | undefined): Uint8Array {
+  return traceId != null && traceId.length > 8 ? traceId.subarray(traceId.length - 16, traceId.length - 8) : ZERO_I64
+}
+
+// Same type rules as ThriftUtils.getThriftTags().
+function clientTag(tag: LiveTag): Record<string, unknown> {
+  const value = tag.value
+  switch (typeof value) {
+    case 'number':
+      return { key: tag.key, vType: 'DOUBLE', vDouble: value }
+    case 'boolean':
+      return { key: tag.key, vType: 'BOOL', vBool: value }
+    case 'string':
+      return { key: tag.key, vType: 'STRING', vStr: value }
+    case 'object':
+      if (NodeBuffer?.isBuffer(value)) return { key: tag.key, vType: 'BINARY', vBinary: value }
+      return { key: tag.key, vType: 'STRING', vStr: JSON.stringify(value) }
+    default:
+      return { key: tag.key, vType: 'STRING', vStr: String(value) }
+  }
+}
+
+function clientTags(tags: readonly LiveTag[]): Record<string, unknown>[] {
+  const out = new Array<Record<string, unknown>>(tags.length)
+  for (let i = 0; i < tags.length; i++) out[i] = clientTag(tags[i] as LiveTag)
+  return out
+}
+
+/**
+ * Convert a finished jaeger-client `Span` into the object `Sender.append()`
+ * receives from `RemoteReporter`, cheaply. Reads jaeger-client 3.x internals
+ * (`_spanContext`, `_tags`, …), exactly as `spanToThrift()` does.
+ */
+export function clientSpanFromTracerSpan(span: unknown): Record<string, unknown> {
+  const live = span as LiveSpan
+  const context = live._spanContext
+  const references: Record<string, unknown>[] = []
+  for (const ref of live._references) {
+    const type = ref.type()
+    const refType = type === 'child_of' ? 'CHILD_OF' : type === 'follows_from' ? 'FOLLOWS_FROM' : undefined
+    if (!refType) continue
+    const referenced = ref.referencedContext()
+    references.push({ refType, traceIdLow: traceIdLow(referenced.traceId), traceIdHigh: traceIdHigh(referenced.traceId), spanId: referenced.spanId })
+  }
+  const logs = new Array<Record<string, unknown>>(live._logs.length)
+  for (let i = 0; i < live._logs.length; i++) {
+    const log = live._logs[i] as { timestamp: number; fields: LiveTag[] }
+    logs[i] = { timestamp: log.timestamp * 1000, fields: clientTags(log.fields) }
+  }
+  return {
+    traceIdLow: traceIdLow(context.traceId),
+    traceIdHigh: traceIdHigh(context.traceId),
+    spanId: context.spanId,
+    parentSpanId: context.parentId || ZERO_I64,
+    operationName: live._operationName,
+    references,
+    flags: context.flags,
+    startTime: live._startTime * 1000,
+    duration: live._duration * 1000,
+    tags: clientTags(live._tags),
+    logs,
+  }
+}
+
+/** Convert jaeger-client process tags (`[{ key, value }]`) the way `RemoteReporter.setProcess()` does. */
+export function clientTagsFromTracerTags(tags: readonly LiveTag[]): Record<string, unknown>[] {
+  return clientTags(tags)
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Shrinking a span that is too big for one Kafka record: drop its logs, then
+ * its largest tags, and mark it with `jaeger.truncated=true`, so Jaeger still
+ * shows the span (name, timing, references) instead of nothing.
+ * @module
+ */
+import { encodeSpan } from '../src/thrift/jaeger-encode.ts'
+import { TagType } from '../src/thrift/jaeger-types.ts'
+import type { JaegerSpan, JaegerTag } from '../src/thrift/jaeger-types.ts'
+
+/** The tag a trimmed span carries. */
+export const TRUNCATED_TAG_KEY = 'jaeger.truncated'
+
+const TRUNCATED_TAG: JaegerTag = { key: TRUNCATED_TAG_KEY, vType: TagType.BOOL, vBool: true }
+
+function approximateTagSize(tag: JaegerTag): number {
+  const value = tag.vStr?.length ?? tag.vBinary?.length ?? 8
+  return tag.key.length + value
+}
+
+/**
+ * Encode `span` in at most `maxBytes`, trimming it if needed.
+ *
+ * Steps, each only if the previous result is still too big: (1) all logs
+ * removed; (2) the fewest largest tags removed (binary search, O(log n)
+ * encodes). Returns the encoded span and what was removed, or `undefined`
+ * when even the bare span (no logs, no tags but the marker) is too big.
+ */
+export function trimSpan(span: JaegerSpan, maxBytes: number): { bytes: Uint8Array; removedLogs: number; removedTags: number } | undefined {
+  const tags = (span.tags ?? []).filter((tag) => tag.key !== TRUNCATED_TAG_KEY)
+  const removedLogs = span.logs?.length ?? 0
+  const withTags = (kept: readonly JaegerTag[]): Uint8Array => {
+    const trimmed: JaegerSpan = { ...span, tags: [...kept, TRUNCATED_TAG] }
+    delete trimmed.logs
+    return encodeSpan(trimmed)
+  }
+
+  const all = withTags(tags)
+  if (all.length <= maxBytes) return { bytes: all, removedLogs, removedTags: 0 }
+
+  // Largest tags first; keep the survivors in their original order.
+  const bySize = tags.map((tag, index) => ({ index, size: approximateTagSize(tag) })).sort((a, b) => b.size - a.size)
+  const keepWithout = (removeCount: number): JaegerTag[] => {
+    const removed = new Set(bySize.slice(0, removeCount).map((entry) => entry.index))
+    return tags.filter((_, index) => !removed.has(index))
+  }
+  let low = 1
+  let high = tags.length
+  let best: Uint8Array | undefined
+  let bestRemoved = 0
+  while (low <= high) {
+    const mid = (low + high) >> 1
+    const bytes = withTags(keepWithout(mid))
+    if (bytes.length <= maxBytes) {
+      best = bytes
+      bestRemoved = mid
+      high = mid - 1
+    } else {
+      low = mid + 1
+    }
+  }
+  return best ? { bytes: best, removedLogs, removedTags: bestRemoved } : undefined
+}
