@@ -10,13 +10,14 @@ import { join, resolve } from 'node:path'
 import { test } from '../support/harness.ts'
 
 const ROOT = resolve(import.meta.dirname ?? '.', '../..')
-const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders', 'jaeger-kafka/forwarder']
+const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders', 'jaeger-kafka/forwarder', 'jaeger-kafka/node']
 
 /** A throwaway app folder whose node_modules/jaeger-kafka points at this repo. */
 function makeApp(): string {
   const app = mkdtempSync(join(tmpdir(), 'jaeger-kafka-app-'))
   mkdirSync(join(app, 'node_modules'))
   symlinkSync(ROOT, join(app, 'node_modules', 'jaeger-kafka'), 'dir')
+  symlinkSync(join(ROOT, 'node_modules', 'jaeger-client'), join(app, 'node_modules', 'jaeger-client'), 'dir')
   return app
 }
 
@@ -51,6 +52,27 @@ test('a CommonJS app can use what it required', () => {
       console.log(JSON.stringify({ branded: isJaegerKafkaError(e), code: e.code }))`)
     const out = JSON.parse(execFileSync(process.execPath, [join(app, 'app.cjs')], { cwd: app, encoding: 'utf8' }))
     assert.deepEqual(out, { branded: true, code: 'KAFKA' })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
+test('a legacy CommonJS jaeger-client app continues a trace from Buffer headers through require()', () => {
+  const app = makeApp()
+  try {
+    writeFileSync(join(app, 'consumer.cjs'), `
+      const { initTracer, InMemoryReporter } = require('jaeger-client')
+      const { KafkaConsumerCarrier, extractContext } = require('jaeger-kafka')
+      const { FORMAT_TEXT_MAP } = require('opentracing')
+      const tracer = initTracer({ serviceName: 'legacy', sampler: { type: 'const', param: 1 } }, { reporter: new InMemoryReporter() })
+      // What kafkajs hands a consumer: Buffer values; jaeger-client's own extract throws on these.
+      const message = { value: Buffer.from('x'), headers: { 'uber-trace-id': Buffer.from('4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1') } }
+      const ctx = tracer.extract(FORMAT_TEXT_MAP, new KafkaConsumerCarrier(message))
+      const viaHelper = extractContext(tracer, message)
+      console.log(JSON.stringify({ traceId: ctx.toTraceId(), spanId: ctx.toSpanId(), helper: viaHelper && viaHelper.toTraceId() }))`)
+    symlinkSync(join(ROOT, 'node_modules', 'opentracing'), join(app, 'node_modules', 'opentracing'), 'dir')
+    const out = JSON.parse(execFileSync(process.execPath, [join(app, 'consumer.cjs')], { cwd: app, encoding: 'utf8' }))
+    assert.deepEqual(out, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', helper: '4bf92f3577b34da6a3ce929d0e0e4736' })
   } finally {
     rmSync(app, { recursive: true, force: true })
   }
