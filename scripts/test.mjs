@@ -17,7 +17,12 @@ import { DEFAULT_PEERS, reset, start, status, stop } from './peers.mjs'
 
 const args = new Set(process.argv.slice(2))
 const require = createRequire(import.meta.url)
-const bin = (pkg, rel) => join(dirname(require.resolve(`${pkg}/package.json`)), rel)
+/** Absolute path of a package's bin script, read from its package.json. */
+function bin(pkg, name = pkg) {
+  const manifest = require.resolve(`${pkg}/package.json`)
+  const { bin: bins } = require(manifest)
+  return join(dirname(manifest), typeof bins === 'string' ? bins : bins[name])
+}
 const results = []
 
 /** *.test.ts files below the given folders (tap needs explicit files for .ts). */
@@ -45,13 +50,13 @@ function step(name, cmd, argv, env = {}) {
 }
 
 const node = process.execPath
-const tap = bin('tap', 'dist/esm/run/index.js')
-const deno = bin('deno', 'bin.cjs')
-const bun = bin('bun', 'bin/bun.exe')
+const tap = bin('tap')
+const deno = bin('deno')
+const bun = bin('bun')
 
 let startedPeers = []
 try {
-  step('typecheck', node, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json'])
+  step('typecheck', node, [bin('typescript', 'tsc'), '-p', 'tsconfig.json'])
   step('build', node, ['scripts/build.mjs'])
   step('unit (node)', node, [tap, '--reporter=base', ...testFiles('test/unit')])
   if (!args.has('--unit-only')) {

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Options of `createForwarder()`, their defaults and validation (`TypeError`
+ * / `RangeError` for values that cannot work, at construction time).
+ * @module
+ */
+import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
+import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
+import { resolveRetry } from './backoff.ts'
+import type { ResolvedRetry, RetryOptions } from './backoff.ts'
+import { DEFAULT_PERMANENT_STATUSES } from './classify.ts'
+import { DEFAULT_COLLECTOR_URL } from './collector-client.ts'
+import type { CollectorAuth, FetchLike } from './collector-client.ts'
+import type { KafkajsLike } from './kafkajs-types.ts'
+import { consoleLogger } from './logger.ts'
+import type { ForwarderLogger } from './logger.ts'
+
+/** kafkajs log levels the forwarder can route to its logger. */
+export type ClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug'
+
+/** Options of `createForwarder()`. Give `kafka` or `brokers`. */
+export interface ForwarderOptions {
+  // --- Kafka ---
+  /** An existing kafkajs `Kafka` instance (the forwarder creates its consumer, producer and admin from it). */
+  kafka?: KafkajsLike
+  /** Bootstrap brokers (`host:port`); the forwarder builds its own kafkajs client. */
+  brokers?: string[]
+  /** kafkajs `clientId` (default `jaeger-kafka-forwarder`). */
+  clientId?: string
+  /** `true` for TLS with the runtime's CA store, or PEM material. */
+  ssl?: boolean | KafkaTlsOptions
+  sasl?: KafkaSaslOptions
+  /** kafkajs connection timeout in ms (default 3000). */
+  connectionTimeoutMs?: number
+  /** Span topic (default `jaeger-spans`). */
+  topic?: string
+  /** Consumer group (default `jaeger-kafka-forwarder`). */
+  groupId?: string
+  /** Where a group without committed offsets starts: true = earliest (default), false = latest. */
+  fromBeginning?: boolean
+  /** Dead-letter topic (default `<topic>.dlq`). */
+  deadLetterTopic?: string
+  /** Extra kafkajs consumer settings (`sessionTimeout`, `heartbeatInterval`, `maxBytesPerPartition`, `maxWaitTimeInMs` (default here 1000), …). */
+  consumerConfig?: Record<string, unknown>
+
+  // --- Collector ---
+  /** Collector endpoint (default `http://127.0.0.1:14268/api/traces`). */
+  collectorUrl?: string
+  /** `{ username, password }` (Basic) or `{ token }` (Bearer). Never logged. */
+  auth?: CollectorAuth
+  /** Extra request headers for the collector (values never logged). */
+  headers?: Record<string, string>
+  /** Per-POST timeout in ms (default 10000). */
+  requestTimeoutMs?: number
+  /** Statuses that dead-letter a record (default 400, 413, 415). */
+  permanentStatuses?: number[]
+  /** HTTP client (default the global `fetch`). */
+  fetch?: FetchLike
+
+  // --- Flow ---
+  /**
+   * POSTs in flight per partition (default 4). They start in offset order;
+   * commits stay contiguous. 1 forwards strictly one record after another.
+   */
+  maxInFlightPerPartition?: number
+  /** Fetching of a partition pauses while this many of its records are not committable yet (default 1000). */
+  maxPendingPerPartition?: number
+  /** kafkajs `partitionsConsumedConcurrently` (default 1: the batch handler only queues records). */
+  partitionsConsumedConcurrently?: number
+  /** Backoff for retryable failures and dead-letter produce failures. */
+  retry?: RetryOptions
+  /** Commits are coalesced: at most one per this many ms (default 100). */
+  commitIntervalMs?: number
+  /** How long stop() lets in-flight POSTs finish before aborting them (default 10000). */
+  drainTimeoutMs?: number
+
+  // --- Observability ---
+  /** Log sink (default `console`); never receives secrets. */
+  logger?: ForwarderLogger
+  /** kafkajs log lines routed to `logger` at or above this level (default `error`). */
+  clientLogLevel?: ClientLogLevel
+  /** How often lag metrics re-read high watermarks via the admin client, at most (default 5000 ms). */
+  watermarkRefreshMs?: number
+  /** Random source for backoff jitter (tests). */
+  random?: () => number
+}
+
+/** Options with defaults filled in. */
+export interface ResolvedForwarderOptions {
+  kafka?: KafkajsLike
+  brokers?: string[]
+  clientId: string
+  ssl?: boolean | KafkaTlsOptions
+  sasl?: KafkaSaslOptions
+  connectionTimeoutMs: number
+  topic: string
+  groupId: string
+  fromBeginning: boolean
+  deadLetterTopic: string
+  consumerConfig: Record<string, unknown>
+  collectorUrl: string
+  auth?: CollectorAuth
+  headers: Record<string, string>
+  requestTimeoutMs: number
+  permanentStatuses: number[]
+  fetch?: FetchLike
+  maxInFlightPerPartition: number
+  maxPendingPerPartition: number
+  partitionsConsumedConcurrently: number
+  retry: ResolvedRetry
+  commitIntervalMs: number
+  drainTimeoutMs: number
+  logger: ForwarderLogger
+  clientLogLevel: ClientLogLevel
+  watermarkRefreshMs: number
+  random: () => number
+}
+
+/** Default consumer group. */
+export const DEFAULT_GROUP_ID = 'jaeger-kafka-forwarder'
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`Cannot use ${name} ${value}: must be an integer >= 1`)
+  return value
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`Cannot use ${name} ${value}: must be a finite number >= 0`)
+  return value
+}
+
+function nonEmptyString(name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || value === '') throw new TypeError(`Cannot use ${name}: must be a non-empty string`)
+  return value
+}
+
+/** Fill defaults and validate. */
+export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForwarderOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createForwarder() needs an options object')
+  if ((options.kafka === undefined) === (options.brokers === undefined)) {
+    throw new TypeError('createForwarder() needs exactly one of `kafka` (a kafkajs Kafka instance) or `brokers`')
+  }
+  if (options.brokers !== undefined && (!Array.isArray(options.brokers) || options.brokers.length === 0 || !options.brokers.every((b) => typeof b === 'string' && b !== ''))) {
+    throw new TypeError('Cannot use brokers: must be a non-empty array of "host:port" strings')
+  }
+  if (options.kafka !== undefined && (typeof options.kafka !== 'object' || typeof options.kafka.consumer !== 'function')) {
+    throw new TypeError('Cannot use kafka: expected a kafkajs Kafka instance')
+  }
+  const topic = nonEmptyString('topic', options.topic, DEFAULT_SPAN_TOPIC)
+  const deadLetterTopic = nonEmptyString('deadLetterTopic', options.deadLetterTopic, `${topic}.dlq`)
+  if (deadLetterTopic === topic) throw new TypeError('Cannot use deadLetterTopic: it must differ from the span topic')
+  const permanentStatuses = options.permanentStatuses ?? [...DEFAULT_PERMANENT_STATUSES]
+  for (const status of permanentStatuses) {
+    if (!Number.isInteger(status) || status < 400 || status > 499) throw new RangeError(`Cannot use permanent status ${status}: only 4xx statuses can be permanent`)
+  }
+  if (options.logger !== undefined && (typeof options.logger.info !== 'function' || typeof options.logger.error !== 'function')) {
+    throw new TypeError('Cannot use logger: needs info() and error() methods')
+  }
+  const level = options.clientLogLevel ?? 'error'
+  if (!['nothing', 'error', 'warn', 'info', 'debug'].includes(level)) throw new RangeError(`Cannot use clientLogLevel ${String(level)}`)
+  const resolved: ResolvedForwarderOptions = {
+    clientId: nonEmptyString('clientId', options.clientId, 'jaeger-kafka-forwarder'),
+    connectionTimeoutMs: positiveInt('connectionTimeoutMs', options.connectionTimeoutMs, 3_000),
+    topic,
+    groupId: nonEmptyString('groupId', options.groupId, DEFAULT_GROUP_ID),
+    fromBeginning: options.fromBeginning ?? true,
+    deadLetterTopic,
+    consumerConfig: { ...options.consumerConfig },
+    collectorUrl: nonEmptyString('collectorUrl', options.collectorUrl, DEFAULT_COLLECTOR_URL),
+    headers: { ...options.headers },
+    requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+    permanentStatuses,
+    maxInFlightPerPartition: positiveInt('maxInFlightPerPartition', options.maxInFlightPerPartition, 4),
+    maxPendingPerPartition: positiveInt('maxPendingPerPartition', options.maxPendingPerPartition, 1000),
+    partitionsConsumedConcurrently: positiveInt('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1),
+    retry: resolveRetry(options.retry),
+    commitIntervalMs: nonNegative('commitIntervalMs', options.commitIntervalMs, 100),
+    drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs, 10_000),
+    logger: options.logger ?? consoleLogger,
+    clientLogLevel: level,
+    watermarkRefreshMs: nonNegative('watermarkRefreshMs', options.watermarkRefreshMs, 5_000),
+    random: options.random ?? Math.random,
+  }
+  if (options.kafka !== undefined) resolved.kafka = options.kafka
+  if (options.brokers !== undefined) resolved.brokers = [...options.brokers]
+  if (options.ssl !== undefined) resolved.ssl = options.ssl
+  if (options.sasl !== undefined) resolved.sasl = options.sasl
+  if (options.auth !== undefined) resolved.auth = options.auth
+  if (options.fetch !== undefined) resolved.fetch = options.fetch
+  return resolved
+}

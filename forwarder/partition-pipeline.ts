@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The forwarding loop of one topic-partition, decoupled from the Kafka
+ * client's fetch loop: fetched records queue here in offset order, up to
+ * `maxInFlight` POSTs run at once (started in offset order), and the offset
+ * to commit only moves past records that were forwarded (2xx) or
+ * dead-lettered. A retryable failure holds this partition alone: failed
+ * records go back to the front of the queue, the partition waits out one
+ * capped, jittered backoff step (one log line per step), then probes with a
+ * single POST before pipelining again. Other partitions are not affected.
+ * @module
+ */
+import { describeError } from '../src/errors.ts'
+import { backoffDelay } from './backoff.ts'
+import type { ResolvedRetry } from './backoff.ts'
+import { configHint } from './classify.ts'
+import type { PostResult } from './collector-client.ts'
+import { deadLetterMessage } from './dead-letter.ts'
+import type { DeadLetterInfo, DeadLetterMessage } from './dead-letter.ts'
+import type { SafeLogger } from './logger.ts'
+import type { ForwarderMetrics, PartitionState } from './metrics.ts'
+import { createOffsetTracker } from './offset-tracker.ts'
+import { validateRecord } from './record.ts'
+import type { SpanRecord, Validation } from './record.ts'
+
+/** What a pipeline needs from the forwarder. */
+export interface PipelineDeps {
+  topic: string
+  partition: number
+  /** POSTs started at once (1 = strictly one after another). */
+  maxInFlight: number
+  /** Fetching pauses while this many records are registered but not committable. */
+  maxPending: number
+  retry: ResolvedRetry
+  post(body: Uint8Array, signal: AbortSignal): Promise<PostResult>
+  /** Produce one record to the dead-letter topic; rejects on failure. */
+  deadLetter(message: DeadLetterMessage): Promise<void>
+  deadLetterTopic: string
+  collectorName: string
+  metrics: ForwarderMetrics
+  logger: SafeLogger
+  /** The committable offset moved forward. */
+  onProgress(): void
+  /** Stop / restart fetching this partition (backpressure). */
+  pause(): void
+  resume(): void
+  random?: () => number
+}
+
+/** One partition's forwarding state. */
+export interface PartitionPipeline {
+  readonly topic: string
+  readonly partition: number
+  /** Queue fetched records (re-deliveries of offsets already seen are skipped); returns how many were new. */
+  accept(records: readonly SpanRecord[], batchLastOffset?: bigint): number
+  /** Offset to commit now (last contiguous finished offset + 1). */
+  readonly committable: bigint | undefined
+  /** What the forwarder committed last for this partition. */
+  lastCommitted: bigint | undefined
+  /** True while this pipeline asked for fetching to be paused. */
+  readonly paused: boolean
+  state(): PartitionState
+  /**
+   * Stop: drop queued records (they stay uncommitted in Kafka), let POSTs
+   * in flight finish for up to `timeoutMs`, then abort the rest.
+   */
+  drain(timeoutMs: number): Promise<void>
+  /** The partition was revoked: drop everything at once, abort what is in flight. */
+  abandon(): void
+}
+
+interface Item {
+  readonly record: SpanRecord
+  readonly validation: Validation
+  attempts: number
+}
+
+class Aborted extends Error {}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Aborted())
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new Aborted())
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    ;(timer as { unref?: () => void }).unref?.()
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** `promise`, or a rejection with `Aborted` as soon as `signal` aborts (the promise itself keeps running). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Aborted())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Aborted())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0)
+
+/** A pipeline for one assigned partition. */
+export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
+  const { topic, partition, metrics, logger } = deps
+  const random = deps.random ?? Math.random
+  const where = `${topic}[${partition}]`
+  const tracker = createOffsetTracker()
+  const queue: Item[] = []
+  const inFlight = new Set<Item>()
+  const runs = new Set<Promise<void>>()
+  const controller = new AbortController()
+  let closing = false
+  let paused = false
+  // Consecutive backoff steps of this partition (reset by a success after the probe).
+  let step = 0
+  let backoffTimer: ReturnType<typeof setTimeout> | undefined
+  let probing = false
+  let lastCommitted: bigint | undefined
+
+  function requeue(item: Item): void {
+    // Keep the queue in offset order: a failed record goes back before later ones.
+    let i = 0
+    while (i < queue.length && queue[i]!.record.offset < item.record.offset) i++
+    queue.splice(i, 0, item)
+  }
+
+  function finish(item: Item): void {
+    tracker.complete(item.record.offset)
+    deps.onProgress()
+  }
+
+  function checkBackpressure(): void {
+    if (closing) return
+    const pending = tracker.pending
+    if (!paused && pending >= deps.maxPending) {
+      paused = true
+      deps.pause()
+    } else if (paused && pending <= deps.maxPending / 2) {
+      paused = false
+      deps.resume()
+    }
+  }
+
+  function pump(): void {
+    if (closing || backoffTimer !== undefined) return
+    const limit = probing ? 1 : deps.maxInFlight
+    while (inFlight.size < limit && queue.length > 0) {
+      const item = queue.shift()!
+      inFlight.add(item)
+      const run = process(item).catch((error) => {
+        // Not expected (process() handles its own failures); keep the record uncommitted.
+        logger.error(`Cannot forward ${where} offset ${item.record.offset}: unexpected ${describeError(error)}`)
+        inFlight.delete(item)
+      })
+      runs.add(run)
+      void run.finally(() => {
+        runs.delete(run)
+        checkBackpressure()
+        pump()
+      })
+    }
+  }
+
+  function recovered(): void {
+    // A success outside a backoff wait ends the outage for this partition.
+    if (backoffTimer !== undefined) return
+    if (step > 0) logger.info(`${where}: ${deps.collectorName} accepts records again after ${step} backoff step${step === 1 ? '' : 's'}`)
+    step = 0
+    probing = false
+  }
+
+  function backOff(item: Item, result: PostResult): void {
+    inFlight.delete(item)
+    requeue(item)
+    // Several POSTs in flight can fail for the same outage: one step, one log line.
+    if (backoffTimer !== undefined || closing) return
+    step++
+    let delay = result.kind === 'config' ? deps.retry.configErrorDelayMs : backoffDelay(step, deps.retry, random)
+    if (result.retryAfterMs !== undefined) delay = Math.min(deps.retry.maxDelayMs, Math.max(delay, result.retryAfterMs))
+    metrics.retry(result.label)
+    const waiting = queue.length
+    if (result.kind === 'config') {
+      logger.error(
+        `Cannot forward ${where} offset ${item.record.offset} to ${deps.collectorName}: ${result.detail}. ` +
+          `This is a configuration error: ${configHint(result.status)}. Records stay in Kafka; retry ${step} in ${seconds(delay)} s`,
+      )
+    } else {
+      logger.warn(
+        `Cannot forward ${where} offset ${item.record.offset} to ${deps.collectorName}: ${result.detail}; ` +
+          `retry ${step} in ${seconds(delay)} s (partition held, ${waiting} record${waiting === 1 ? '' : 's'} waiting)`,
+      )
+    }
+    backoffTimer = setTimeout(() => {
+      backoffTimer = undefined
+      probing = true
+      pump()
+    }, delay)
+    ;(backoffTimer as { unref?: () => void }).unref?.()
+  }
+
+  async function deadLetter(item: Item, info: DeadLetterInfo): Promise<boolean> {
+    const message = deadLetterMessage(item.record, info)
+    for (let attempt = 1; ; attempt++) {
+      if (controller.signal.aborted) return false
+      try {
+        // A produce call cannot be cancelled; stop() stops waiting for it.
+        await raceAbort(deps.deadLetter(message), controller.signal)
+        metrics.deadLettered(info.reason)
+        logger.warn(`Dead-lettered ${where} offset ${item.record.offset} to ${deps.deadLetterTopic}: ${info.reason}: ${info.message.slice(0, 200)}`)
+        return true
+      } catch (error) {
+        if (error instanceof Aborted) return false
+        metrics.deadLetterError()
+        metrics.retry('dead-letter')
+        const delay = backoffDelay(attempt, deps.retry, random)
+        logger.warn(
+          `Cannot write ${where} offset ${item.record.offset} to dead-letter topic ${deps.deadLetterTopic}: ${describeError(error)}; ` +
+            `retry ${attempt} in ${seconds(delay)} s (offset not committed)`,
+        )
+        try {
+          await sleep(delay, controller.signal)
+        } catch {
+          return false
+        }
+      }
+    }
+  }
+
+  async function process(item: Item): Promise<void> {
+    const { record, validation } = item
+    if (!validation.ok) {
+      if (await deadLetter(item, { reason: validation.reason, message: validation.message, attempts: 0 })) finish(item)
+      inFlight.delete(item)
+      return
+    }
+    item.attempts++
+    const result = await deps.post(record.value!, controller.signal)
+    metrics.post(result.label, result.seconds)
+    switch (result.kind) {
+      case 'success':
+        inFlight.delete(item)
+        metrics.forwarded(topic, partition, validation.spanCount)
+        finish(item)
+        recovered()
+        return
+      case 'aborted':
+        inFlight.delete(item)
+        return
+      case 'permanent': {
+        recovered()
+        const info: DeadLetterInfo = { reason: 'collector-rejected', message: result.detail, status: result.status, attempts: item.attempts }
+        if (await deadLetter(item, info)) finish(item)
+        inFlight.delete(item)
+        return
+      }
+      case 'retry':
+        if (item.attempts >= deps.retry.maxAttempts) {
+          const info: DeadLetterInfo = { reason: 'retries-exhausted', message: result.detail, status: result.status, attempts: item.attempts }
+          if (await deadLetter(item, info)) finish(item)
+          inFlight.delete(item)
+          return
+        }
+        backOff(item, result)
+        return
+      case 'config':
+        backOff(item, result)
+        return
+    }
+  }
+
+  function stopTimers(): void {
+    closing = true
+    if (backoffTimer !== undefined) clearTimeout(backoffTimer)
+    backoffTimer = undefined
+    queue.length = 0
+  }
+
+  return {
+    topic,
+    partition,
+    accept(records, batchLastOffset) {
+      if (closing) return 0
+      let added = 0
+      let spans = 0
+      for (const record of records) {
+        const last = tracker.last
+        if (last !== undefined && record.offset <= last) continue
+        tracker.add(record.offset)
+        const validation = validateRecord(record)
+        if (validation.ok) spans += validation.spanCount
+        queue.push({ record, validation, attempts: 0 })
+        added++
+      }
+      // Transaction markers after the last record need no work but must be committed past.
+      const last = tracker.last
+      if (batchLastOffset !== undefined && (last === undefined || batchLastOffset > last)) tracker.add(batchLastOffset, true)
+      if (added > 0) metrics.consumed(topic, partition, added, spans)
+      checkBackpressure()
+      pump()
+      return added
+    },
+    get committable() {
+      return tracker.committable
+    },
+    get lastCommitted() {
+      return lastCommitted
+    },
+    set lastCommitted(value) {
+      lastCommitted = value
+    },
+    get paused() {
+      return paused
+    },
+    state() {
+      return { topic, partition, queued: queue.length, inFlight: inFlight.size, retrying: backoffTimer !== undefined, paused }
+    },
+    async drain(timeoutMs) {
+      stopTimers()
+      if (runs.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const timedOut = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs)
+          ;(timer as { unref?: () => void }).unref?.()
+        })
+        await Promise.race([Promise.allSettled([...runs]), timedOut])
+        clearTimeout(timer)
+      }
+      // Whatever is still running is cut off; its records stay uncommitted.
+      controller.abort()
+      while (runs.size > 0) await Promise.allSettled([...runs])
+    },
+    abandon() {
+      stopTimers()
+      controller.abort()
+    },
+  }
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+// A forwarder process killed with SIGKILL in the middle of draining a
+// backlog, then restarted: no span is lost, and the only duplicates are the
+// records it had forwarded but not yet committed when it died (counted
+// exactly). Runs the child with the current runtime (Node + tsx, Deno, Bun).
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import process from 'node:process'
+import { fileURLToPath } from 'node:url'
+import { runtime, test } from '../support/harness.ts'
+import { KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
+import { startCollectorProxy } from '../support/forwarder-proxy.ts'
+import { waitFor } from '../support/forwarder-fakes.ts'
+import { committedOffsets, countByTrace, createTopics, endOffsets, produce, spanRecords, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
+
+const CHILD = fileURLToPath(new URL('../support/forwarder-child.ts', import.meta.url))
+const PARTITIONS = 2
+const RECORDS = 300
+const SPANS = 2
+
+function childCommand(): [string, string[]] {
+  if (runtime === 'deno') return [process.execPath, ['run', '-A', CHILD]]
+  if (runtime === 'bun') return [process.execPath, [CHILD]]
+  return [process.execPath, ['--import', 'tsx', CHILD]]
+}
+
+interface Child {
+  proc: ChildProcess
+  ready: Promise<void>
+  exited: Promise<number | null>
+  stdout: () => string
+  stderr: () => string
+}
+
+function startChild(env: Record<string, string>): Child {
+  const [cmd, args] = childCommand()
+  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (chunk: Uint8Array) => {
+      out += new TextDecoder().decode(chunk)
+      if (out.includes('ready')) resolve()
+    })
+    proc.once('exit', (code) => reject(new Error(`forwarder child exited with ${code} before it was ready:\n${err}`)))
+  })
+  ready.catch(() => {})
+  proc.stderr!.on('data', (chunk: Uint8Array) => {
+    err += new TextDecoder().decode(chunk)
+  })
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+  return { proc, ready, exited, stdout: () => out, stderr: () => err }
+}
+
+async function stopChild(child: Child, signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return child.proc.exitCode
+  child.proc.kill(signal)
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000)
+  try {
+    return await child.exited
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+test('a forwarder killed with SIGKILL mid-drain and restarted loses no span; duplicates are exactly the uncommitted in-flight records', async () => {
+  const topic = uniqueTopic('fwd-crash')
+  const groupId = `${topic}-group`
+  await createTopics([{ topic, partitions: PARTITIONS }])
+  const proxy = await startCollectorProxy()
+  proxy.setDelay(20) // a slow collector, so the kill lands mid-drain
+  const { records, traceIds } = spanRecords(RECORDS, SPANS, PARTITIONS)
+  await produce(topic, records)
+  const env = { KAFKA_BROKERS: KAFKA_BROKERS.join(','), FWD_TOPIC: topic, FWD_GROUP: groupId, FWD_COLLECTOR_URL: proxy.url }
+
+  let first: Child | undefined
+  let second: Child | undefined
+  try {
+    first = startChild(env)
+    await first.ready
+    await waitFor(() => proxy.accepted().length >= RECORDS / 4, 30_000, 'a quarter of the backlog forwarded')
+    await stopChild(first, 'SIGKILL')
+    // Requests the dead child had in flight still reach Jaeger: let them land.
+    await waitFor(() => proxy.pending() === 0, 10_000, 'proxy idle')
+    const committedAtKill = await committedOffsets(groupId, topic)
+    const acceptedBefore = countByTrace(proxy.accepted())
+    assert.ok(acceptedBefore.size < RECORDS, 'killed before the backlog was drained')
+
+    // Which accepted records lie at or after the committed offset: the restart re-sends exactly these.
+    const position = (i: number) => ({ partition: i % PARTITIONS, offset: BigInt(Math.floor(i / PARTITIONS)) })
+    const uncommittedButForwarded = traceIds.filter((id, i) => {
+      const { partition, offset } = position(i)
+      const committed = committedAtKill.get(partition) ?? -1n
+      return acceptedBefore.has(id) && offset >= committed
+    }).length
+
+    second = startChild(env)
+    await second.ready
+    await waitUntilCommittedToEnd(groupId, topic, 40_000)
+    await stopChild(second, 'SIGTERM')
+    // The exit code is not checked: Deno's child_process reports a child that
+    // handled SIGTERM and exited 0 as killed by SIGTERM.
+    assert.ok(second.stdout().includes('stopped'), `graceful stop on SIGTERM:\n${second.stderr()}`)
+    assert.deepEqual(await committedOffsets(groupId, topic), await endOffsets(topic))
+
+    const counts = countByTrace(proxy.accepted())
+    const lost = traceIds.filter((id) => !counts.has(id))
+    assert.deepEqual(lost, [], 'no record lost')
+    const duplicates = [...counts.values()].reduce((sum, n) => sum + (n - 1), 0)
+    console.log(
+      `[forwarder-crash ${runtime}] accepted before kill: ${acceptedBefore.size}, committed at kill: ` +
+        `${[...committedAtKill.values()].map(String).join('+')}, forwarded but uncommitted at kill: ${uncommittedButForwarded}, duplicates after restart: ${duplicates}`,
+    )
+    assert.equal(duplicates, uncommittedButForwarded, 'duplicates are exactly the records forwarded but not committed at the kill')
+    for (const [, n] of counts) assert.ok(n <= 2, 'no record sent more than twice')
+
+    for (let i = 0; i < traceIds.length; i += 20) {
+      const traces = await Promise.all(traceIds.slice(i, i + 20).map((id) => waitForTrace(id, SPANS)))
+      for (const trace of traces) assert.equal(trace.spans.length, SPANS)
+    }
+  } finally {
+    if (first) await stopChild(first, 'SIGKILL')
+    if (second) await stopChild(second, 'SIGKILL')
+    await proxy.close()
+  }
+}, { timeout: 90_000 })
