@@ -97,7 +97,7 @@ export async function runForward(argv: readonly string[], io: CliIo): Promise<nu
     return 0
   }
   const { options, metricsPort, metricsHost } = forwardOptions(argv, io)
-  const forwarder: Forwarder = createForwarder({ ...options, logger: io.logger })
+  const forwarder: Forwarder = createForwarder({ ...options, logger: io.logger, ...(io.fetch ? { fetch: io.fetch } : {}) })
   const stopped = new Promise<void>((resolve) => io.onStopSignal(resolve))
   await forwarder.start()
   const server = metricsPort > 0 ? await serveForwarderHttp(forwarder.handler, { port: metricsPort, host: metricsHost }) : undefined

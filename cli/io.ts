@@ -4,6 +4,7 @@
  * and free of runtime globals: output, environment, files, stop signals.
  * @module
  */
+import type { FetchLike } from '../forwarder/collector-client.ts'
 import type { ForwarderLogger } from '../forwarder/logger.ts'
 
 export interface CliIo {
@@ -17,4 +18,6 @@ export interface CliIo {
   /** Call `stop` once on SIGTERM or SIGINT. */
   onStopSignal(stop: () => void): void
   logger: ForwarderLogger
+  /** HTTP client for the collector (default: the global fetch). */
+  fetch?: FetchLike
 }
