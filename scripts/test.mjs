@@ -16,6 +16,9 @@ import { dirname, join } from 'node:path'
 import { DEFAULT_PEERS, reset, start, status, stop } from './peers.mjs'
 
 const args = new Set(process.argv.slice(2))
+// Tests that stop or kill the shared peers (outages, crashes) run because every
+// suite here runs its files one at a time.
+process.env.JAEGER_KAFKA_OUTAGE_TESTS ??= '1'
 const require = createRequire(import.meta.url)
 /** Absolute path of a package's bin script, read from its package.json. */
 function bin(pkg, name = pkg) {
