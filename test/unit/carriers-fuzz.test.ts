@@ -8,23 +8,13 @@ import assert from 'node:assert/strict'
 import jaeger from 'jaeger-client'
 import * as opentracing from 'opentracing'
 import { test } from '../support/harness.ts'
+import { prng } from '../support/prng.ts'
 import { KafkaConsumerCarrier, extractContext } from '../../carriers/index.ts'
 import type { ConsumerCarrierOptions, PropagationFormat } from '../../carriers/index.ts'
 
 const SEED = 0x5eed_cafe
 const ITERATIONS = 100_000
 
-/** mulberry32: tiny, fast, good enough to explore inputs deterministically. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const random = prng(SEED)
 const int = (n: number): number => Math.floor(random() * n)

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { Buffer } from 'node:buffer'
 import { test } from '../support/harness.ts'
+import { prng } from '../support/prng.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
 import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess } from '../../src/thrift/from-jaeger-client.ts'
@@ -14,17 +15,6 @@ import { backoffDelay, resolveBackoff } from '../../senders/backoff.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function i64(n: number): Uint8Array {
   const bytes = new Uint8Array(8)

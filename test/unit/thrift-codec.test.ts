@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
+import { prng } from '../support/prng.ts'
 import { ErrorCodes, isJaegerKafkaError } from '../../src/errors.ts'
 import {
   SpanRefType,
@@ -317,19 +318,8 @@ test('seqNo and stats round-trip through thriftrw with the newer Batch IDL', () 
 
 // ------------------------------------------------------ random round trips --
 
-/** mulberry32: small, fast, seeded. */
-function seededRandom(seed: number): () => number {
-  let state = seed | 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function randomBatches(seed: number) {
-  const random = seededRandom(seed)
+  const random = prng(seed)
   const int = (below: number): number => Math.floor(random() * below)
   const chance = (p: number): boolean => random() < p
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
