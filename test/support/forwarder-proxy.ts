@@ -28,6 +28,9 @@ export interface CollectorProxy {
   accepted(): Uint8Array[]
   /** Requests being handled right now. */
   pending(): number
+  /** The most POSTs handled at once since the start (or the last `resetMaxPending()`). */
+  maxPending(): number
+  resetMaxPending(): void
   /** Switch the mode; resolves once the port refuses / accepts connections again. */
   setMode(mode: ProxyMode): Promise<void>
   /** Answer a status for bodies the rule picks (applies in `up` mode). */
@@ -58,12 +61,17 @@ export async function startCollectorProxy(upstream = JAEGER_COLLECTOR_URL): Prom
   const sockets = new Set<Socket>()
 
   let pending = 0
+  let pendingPosts = 0
+  let maxPending = 0
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const post = req.method === 'POST'
     pending++
+    if (post && ++pendingPosts > maxPending) maxPending = pendingPosts
     try {
       await handleOne(req, res)
     } finally {
       pending--
+      if (post) pendingPosts--
     }
   }
   const handleOne = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -133,6 +141,10 @@ export async function startCollectorProxy(upstream = JAEGER_COLLECTOR_URL): Prom
     requests,
     accepted: () => requests.filter((r) => r.status >= 200 && r.status < 300).map((r) => r.body),
     pending: () => pending,
+    maxPending: () => maxPending,
+    resetMaxPending() {
+      maxPending = pendingPosts
+    },
     async setMode(next) {
       mode = next
       if (next.kind === 'down' && listening) {
