@@ -9,13 +9,11 @@
 // Short: one kill, broker down 8 s. Long (JAEGER_KAFKA_FAULTS_LONG=1): three
 // kills, down 20 s each. Only with JAEGER_KAFKA_OUTAGE_TESTS=1.
 import assert from 'node:assert/strict'
-import type { Buffer } from 'node:buffer'
 import process from 'node:process'
-import kafkajs from 'kafkajs'
 import { runtime, test } from '../support/harness.ts'
+import { createTopic, spanIdsOn } from '../support/span-topic.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { FAULTS_LONG, FAULTS_SKIP, peersAsync, reportFault, sleep } from '../support/faults.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import type { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -23,36 +21,6 @@ import type { KafkaSender } from '../../senders/kafka-sender.ts'
 const KILLS = FAULTS_LONG ? 3 : 1
 const DOWN_MS = FAULTS_LONG ? 20_000 : 8_000
 const UP_MS = FAULTS_LONG ? 10_000 : 4_000
-
-const { Kafka, logLevel } = kafkajs
-const kafka = new Kafka({ clientId: 'faults-broker-crash', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING })
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin()
-  await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
-  await admin.disconnect()
-}
-
-/** Span ids (hex) of every span on `topic` (duplicates kept), read until `expected` arrived and 1 s passed, or `idleMs` without progress. */
-async function spanIdsOn(topic: string, expected: number, idleMs = 15_000): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  const ids: string[] = []
-  await new Promise<void>((resolve) => {
-    let idle = setTimeout(resolve, idleMs * 2)
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        for (const span of decodeBatch(message.value as Buffer).spans) ids.push(span.spanId.toString(16))
-        clearTimeout(idle)
-        idle = setTimeout(resolve, ids.length >= expected ? 1_000 : idleMs)
-      },
-    })
-  })
-  await consumer.disconnect()
-  return ids
-}
 
 interface App {
   tracer: JaegerTracer

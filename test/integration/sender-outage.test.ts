@@ -10,12 +10,10 @@
 // JAEGER_KAFKA_OUTAGE_TESTS=1 (with the suite running serially):
 //   JAEGER_KAFKA_OUTAGE_TESTS=1 npx tap test/integration/sender-outage.test.ts
 import assert from 'node:assert/strict'
-import type { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
-import kafkajs from 'kafkajs'
 import { test } from '../support/harness.ts'
+import { createTopic, spanIdsOn } from '../support/span-topic.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import type { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -24,9 +22,6 @@ const env = (globalThis as unknown as { process: { env: Record<string, string | 
 const ENABLED = env.JAEGER_KAFKA_OUTAGE_TESTS === '1'
 const OUTAGE_MS = Number(env.JAEGER_KAFKA_OUTAGE_MS ?? 20_000)
 
-const { Kafka, logLevel } = kafkajs
-const kafka = new Kafka({ clientId: 'outage-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING })
-
 /** `node scripts/peers.mjs <command> kafka`, without blocking this process's event loop. */
 function peersAsync(command: 'start' | 'stop'): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -34,33 +29,6 @@ function peersAsync(command: 'start' | 'stop'): Promise<void> {
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peers ${command} kafka exited with ${code}`))))
   })
-}
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin()
-  await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
-  await admin.disconnect()
-}
-
-/** Span ids (hex) of every span on `topic`, read until `expected` spans arrived or `idleMs` passed without progress. */
-async function spanIdsOn(topic: string, expected: number, idleMs = 15_000): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  const ids: string[] = []
-  await new Promise<void>((resolve) => {
-    let idle = setTimeout(resolve, idleMs * 2)
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        for (const span of decodeBatch(message.value as Buffer).spans) ids.push(span.spanId.toString(16))
-        clearTimeout(idle)
-        idle = setTimeout(resolve, ids.length >= expected ? 1_000 : idleMs)
-      },
-    })
-  })
-  await consumer.disconnect()
-  return ids
 }
 
 interface App {
