@@ -5,6 +5,8 @@
  * @module
  */
 
+import { cappedExponentialDelay } from '../src/backoff.ts'
+
 /** Retry settings (milliseconds). */
 export interface RetryOptions {
   /** Delay before the first retry (default 200). */
@@ -63,10 +65,7 @@ export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
  * `maxDelayMs`, never below `(1 - jitter)` of the capped value.
  */
 export function backoffDelay(step: number, retry: ResolvedRetry, random: () => number = Math.random): number {
-  const exponent = Math.max(0, Math.floor(step) - 1)
-  // 0 × Infinity would be NaN once multiplier ** exponent overflows.
-  const grown = retry.initialDelayMs === 0 ? 0 : retry.initialDelayMs * retry.multiplier ** exponent
-  const capped = Math.min(retry.maxDelayMs, grown)
+  const capped = cappedExponentialDelay(step, retry)
   const r = Math.min(1, Math.max(0, random()))
   return Math.round(capped * (1 - retry.jitter * r))
 }

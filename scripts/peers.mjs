@@ -162,6 +162,19 @@ export function provisionKafka() {
   return true
 }
 
+// One node, replication factor 1 everywhere, no rebalance delay; shared by both brokers.
+const SINGLE_NODE_PROPS = `num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=1
+`
+
 function writeKafkaConfig() {
   const dir = runDir('kafka')
   const props = `process.roles=broker,controller
@@ -173,17 +186,7 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=${join(dir, 'data')}
-num.partitions=1
-default.replication.factor=1
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
-group.initial.rebalance.delay.ms=0
-log.flush.interval.messages=1
-`
+${SINGLE_NODE_PROPS}`
   writeFileSync(join(dir, 'server.properties'), props)
   return writeKafkaLogConfig(dir)
 }
@@ -381,17 +384,7 @@ sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=${f.data}
-num.partitions=1
-default.replication.factor=1
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
-group.initial.rebalance.delay.ms=0
-log.flush.interval.messages=1
-`
+${SINGLE_NODE_PROPS}`
   writeFileSync(join(f.dir, 'server.properties'), props, { mode: 0o600 })
   return writeKafkaLogConfig(f.dir)
 }

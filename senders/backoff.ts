@@ -4,6 +4,8 @@
  * @module
  */
 
+import { cappedExponentialDelay } from '../src/backoff.ts'
+
 /** Backoff settings (all in milliseconds). */
 export interface BackoffOptions {
   /** First delay (default 200). */
@@ -37,8 +39,6 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
  * retry in lockstep yet none retries immediately.
  */
 export function backoffDelay(attempt: number, options: ResolvedBackoff, random: () => number = Math.random): number {
-  const exponent = Math.max(0, attempt - 1)
-  const capped = Math.min(options.maxDelayMs, options.initialDelayMs * options.multiplier ** exponent)
-  const half = capped / 2
+  const half = cappedExponentialDelay(attempt, options) / 2
   return Math.round(half + half * Math.min(1, Math.max(0, random())))
 }
