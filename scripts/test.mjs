@@ -61,6 +61,9 @@ let startedPeers = []
 try {
   step('typecheck', node, [bin('typescript', 'tsc'), '-p', 'tsconfig.json'])
   step('build', node, ['scripts/build.mjs'])
+  // tap compiles its configured plugin set (TS via tsx instead of its ts-node)
+  // on first use; build it up front so a fresh install runs the tests, not a rebuild.
+  step('tap plugins', node, [tap, 'build'])
   step('unit (node)', node, [tap, '--reporter=base', ...testFiles('test/unit')])
   if (!args.has('--unit-only')) {
     // Peers this run starts get a fresh data directory, so topics left by
