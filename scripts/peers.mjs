@@ -31,6 +31,9 @@ const HOST = '127.0.0.1'
 
 export const config = {
   cacheDir: process.env.JAEGER_KAFKA_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'jaeger-kafka'),
+  // Where running peers keep pid files, config and data. A second set of peers
+  // (other ports, same provisioned jars and binary) needs only its own run dir.
+  runDir: process.env.JAEGER_KAFKA_RUN_DIR,
   kafkaVersion: process.env.KAFKA_VERSION ?? '3.9.2',
   kafkaPort: Number(process.env.KAFKA_PORT ?? 9092),
   kafkaControllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 9093),
@@ -46,7 +49,7 @@ export const config = {
   jaegerQueryGrpcPort: Number(process.env.JAEGER_QUERY_GRPC_PORT ?? 16685),
 }
 
-const runDir = (name) => join(config.cacheDir, 'run', name)
+const runDir = (name) => join(config.runDir ?? join(config.cacheDir, 'run'), name)
 const log = (msg) => process.stderr.write(`[peers] ${msg}\n`)
 
 // ---------------------------------------------------------------- helpers
@@ -644,10 +647,12 @@ commands:
              also its CA, certificates and passwords, regenerated at next start)
 
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), JAEGER_COLLECTOR_PORT (14268),
-     JAEGER_QUERY_PORT (16686), JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka),
+     JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685),
+     JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka),
+     JAEGER_KAFKA_RUN_DIR (default <cache>/run: pid files, configs, data of running peers),
      KAFKA_SECURE_SASL_PORT (9094), KAFKA_SECURE_SSL_PORT (9095),
      KAFKA_SECURE_CONTROLLER_PORT (9096)
-kafka-secure writes <cache>/run/kafka-secure/credentials.json (CA path, brokers, users).`
+kafka-secure writes <run dir>/kafka-secure/credentials.json (CA path, brokers, users).`
 
 async function main(argv) {
   const json = argv.includes('--json')

@@ -62,7 +62,7 @@ export function secureKafkaCredentialsFile(): string {
   const explicit = readEnv('KAFKA_SECURE_CREDENTIALS')
   if (explicit !== undefined) return explicit
   const cache = readEnv('JAEGER_KAFKA_CACHE') ?? join(readEnv('XDG_CACHE_HOME') ?? join(homedir(), '.cache'), 'jaeger-kafka')
-  return join(cache, 'run', 'kafka-secure', 'credentials.json')
+  return join(readEnv('JAEGER_KAFKA_RUN_DIR') ?? join(cache, 'run'), 'kafka-secure', 'credentials.json')
 }
 
 /** Read the credentials file (throws with a hint when kafka-secure never started). */
