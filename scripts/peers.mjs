@@ -515,11 +515,14 @@ export function provisionJaeger() {
   mkdirSync(buildDir, { recursive: true })
   for (const file of ['go.mod', 'go.sum']) copyFileSync(join(HERE, 'jaeger-peer', file), join(buildDir, file))
   mkdirSync(dirname(binary), { recursive: true })
-  run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', `${binary}.tmp`, 'github.com/jaegertracing/jaeger/cmd/jaeger'], {
+  // A build of our own (pid in the name): two runs provisioning at once must not
+  // rename each other's half-written binary; the last rename wins, both are whole.
+  const partial = `${binary}.${process.pid}.tmp`
+  run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', partial, 'github.com/jaegertracing/jaeger/cmd/jaeger'], {
     cwd: buildDir,
     env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' },
   })
-  run('mv', [`${binary}.tmp`, binary])
+  run('mv', [partial, binary])
   log(`Jaeger built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true
 }
