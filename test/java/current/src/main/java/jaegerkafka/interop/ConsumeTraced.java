@@ -5,7 +5,6 @@ import io.jaegertracing.internal.JaegerSpan;
 import io.jaegertracing.internal.JaegerSpanContext;
 import io.jaegertracing.internal.JaegerTracer;
 import io.jaegertracing.internal.reporters.InMemoryReporter;
-import io.opentracing.contrib.kafka.TracingKafkaConsumer;
 import io.opentracing.contrib.kafka.TracingKafkaUtils;
 import io.opentracing.propagation.Format;
 import io.opentracing.propagation.TextMapAdapter;
@@ -22,40 +21,41 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
 
 /**
- * Node → Java with opentracing-kafka-client 0.1.15: TracingKafkaConsumer polls
- * (its "From_<topic>" spans follow the producer), and each record's context is
- * read back with TracingKafkaUtils.extractSpanContext (TEXT_MAP, what every
- * Java consumer does) or, with format http_headers, with the tracer's
- * HTTP_HEADERS codec (URL-decoding) over the same headers.
- * argv: topic expectedRecords text_map|http_headers
+ * Node → Java with opentracing-kafka-client 0.1.15: each record's context is
+ * read the way a Java consumer reads it, with TracingKafkaUtils.extractSpanContext
+ * (TEXT_MAP), and also with the tracer's HTTP_HEADERS codec (URL-decoding)
+ * over the same headers; then TracingKafkaUtils.buildAndFinishChildSpan does
+ * what TracingKafkaConsumer.poll does per record (a "From_<topic>" span that
+ * follows from the producer). Extraction comes first because that step appends
+ * the consumer span's own uber-trace-id to the record's headers.
+ * argv: topic expectedRecords
  */
 public final class ConsumeTraced {
   public static void main(String[] args) throws Exception {
     String topic = args[0];
     int expected = Integer.parseInt(args[1]);
-    boolean httpHeaders = args[2].equals("http_headers");
     InMemoryReporter reporter = new InMemoryReporter();
     JaegerTracer tracer = Interop.tracer("java-consumer", false, true, reporter);
 
     List<Object> records = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    try (TracingKafkaConsumer<byte[], byte[]> consumer = new TracingKafkaConsumer<>(
-        new KafkaConsumer<>(Interop.consumerProps("interop-" + topic)), tracer)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Interop.consumerProps("interop-" + topic))) {
       consumer.subscribe(Collections.singletonList(topic));
       while (records.size() < expected && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          JaegerSpanContext context;
-          if (httpHeaders) {
-            Map<String, String> map = new HashMap<>();
-            for (Header header : record.headers()) map.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-            context = (JaegerSpanContext) tracer.extract(Format.Builtin.HTTP_HEADERS, new TextMapAdapter(map));
-          } else {
-            context = (JaegerSpanContext) TracingKafkaUtils.extractSpanContext(record.headers(), tracer);
-          }
+          Map<String, String> map = new HashMap<>();
+          for (Header header : record.headers()) map.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
           Map<String, Object> r = new LinkedHashMap<>();
           r.put("key", record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8));
-          r.put("context", Interop.describe(context));
+          r.put("textMap", Interop.describe((JaegerSpanContext) TracingKafkaUtils.extractSpanContext(record.headers(), tracer)));
+          try {
+            r.put("httpHeaders", Interop.describe((JaegerSpanContext) tracer.extract(Format.Builtin.HTTP_HEADERS, new TextMapAdapter(map))));
+          } catch (RuntimeException e) {
+            // URLDecoder refuses a raw TEXT_MAP value such as "100% sure".
+            r.put("httpHeaders", "error: " + e);
+          }
           r.put("headers", Interop.headers(record.headers()));
+          TracingKafkaUtils.buildAndFinishChildSpan(record, tracer);
           records.add(r);
         }
       }
