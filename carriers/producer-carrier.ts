@@ -12,7 +12,7 @@
 import { ErrorCodes, JaegerKafkaError } from '../src/errors.ts'
 import { HEADER_LIMITS, bytesToString, decodeHeaderValue, forEachHeader } from '../src/headers.ts'
 import type { KafkajsHeaders, RdkafkaHeader, RdkafkaHeaders } from '../src/headers.ts'
-import { encodeBaggageValue, hasNoControlChars, isSafeHeaderKey } from '../src/context/baggage.ts'
+import { hasNoControlChars, isSafeHeaderKey } from '../src/context/baggage.ts'
 import type { PropagationFormat, TraceContext } from '../src/context/trace-context.ts'
 import { UBER_BAGGAGE_PREFIX } from '../src/context/uber-trace-id.ts'
 import { TRACESTATE, acceptTracestate } from '../src/context/w3c.ts'
@@ -236,10 +236,10 @@ function write(state: ProducerState, key: string, raw: unknown): boolean {
     state.baggage?.delete(lower)
     return true
   }
-  let value = toText(raw)
+  const value = toText(raw)
   if (value === undefined) return false
   if (lower.startsWith(UBER_BAGGAGE_PREFIX)) {
-    value = encodeBaggageValue(value)
+    // Written exactly as the tracer encoded it for its format (see baggage.ts).
     if (!admitBaggage(state, lower, key, value)) return false
   } else if (lower === TRACESTATE) {
     if (acceptTracestate(value, HEADER_LIMITS.maxTracestateLength) === undefined) return false
