@@ -24,6 +24,7 @@ export type {
 } from './kafkajs.ts'
 export { kafkaHeadersGetter, kafkaHeadersSetter } from './otel.ts'
 export type { KafkaHeadersGetter, KafkaHeadersSetter } from './otel.ts'
+export type { TracingLogger } from './tracing-guard.ts'
 export { HEADER_LIMITS, decodeHeaderValue, getHeader } from '../src/headers.ts'
 export type { PropagationFormat, TraceContext } from '../src/context/trace-context.ts'
 export type {
