@@ -14,6 +14,7 @@ import jaeger from 'jaeger-client'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
 import { test, type TestBody } from '../support/harness.ts'
+import { waitFor } from '../support/forwarder-fakes.ts'
 import { baggageArgs, javaMissing, javaRequired, runJava } from '../support/java.ts'
 import { JAEGER_COLLECTOR_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
@@ -95,8 +96,7 @@ async function readMessages(topic: string, count: number, timeoutMs = 30_000): P
     await consumer.subscribe({ topic, fromBeginning: true })
     const messages: kafkajs.KafkaMessage[] = []
     await consumer.run({ eachMessage: async ({ message }) => { messages.push(message) } })
-    const deadline = Date.now() + timeoutMs
-    while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    await waitFor(() => messages.length >= count, timeoutMs, `${count} messages on ${topic}`)
     assert.equal(messages.length, count, `messages read from ${topic}`)
     return messages
   } finally {
