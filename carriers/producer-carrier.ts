@@ -59,14 +59,6 @@ const STATE = Symbol('jaeger-kafka.producerCarrier')
 
 const NO_FORMATS: readonly PropagationFormat[] = []
 
-const READ_ONLY_WHAT = new WeakMap<JaegerKafkaError, string>()
-
-function readOnly(what: string): JaegerKafkaError {
-  const error = readOnlyError(what)
-  READ_ONLY_WHAT.set(error, what)
-  return error
-}
-
 /** The error `injectHeaders` throws for a frozen or read-only target. */
 export function readOnlyError(what: string): JaegerKafkaError {
   return new JaegerKafkaError(
@@ -137,7 +129,7 @@ function deleteKey(object: KafkajsHeaders, key: string): void {
   try {
     delete object[key]
   } catch {
-    throw readOnly('the message headers')
+    throw readOnlyError('the message headers')
   }
 }
 
@@ -212,7 +204,7 @@ function put(state: ProducerState, key: string, lower: string, value: string): v
     try {
       ;(headers as KafkajsHeaders)[key] = value
     } catch {
-      throw readOnly('the message headers')
+      throw readOnlyError('the message headers')
     }
   }
 }
@@ -247,8 +239,9 @@ function write(state: ProducerState, key: string, raw: unknown): boolean {
   if (state.readOnly !== null) return false
   try {
     return writeHeader(state, key, raw)
-  } catch (error) {
-    state.readOnly = error instanceof JaegerKafkaError ? (READ_ONLY_WHAT.get(error) ?? 'the message headers') : 'the message headers'
+  } catch {
+    // Only a read-only header property throws in here (a strict-mode write or delete).
+    state.readOnly = 'the message headers'
     return false
   }
 }
@@ -402,10 +395,12 @@ const HANDLER: ProxyHandler<KafkaProducerCarrier> = {
  *
  * Rules: the first write removes tracing headers already present (so
  * injecting twice leaves one `uber-trace-id`); keys are replaced
- * case-insensitively; baggage values (`uberctx-*`) are URI-encoded; keys that
- * are not RFC 9110 tokens, values with control characters, and anything over
- * {@link HEADER_LIMITS} are dropped. A frozen message or headers object throws
- * `JaegerKafkaError` `READ_ONLY_CARRIER` here, at construction.
+ * case-insensitively; baggage values (`uberctx-*`) are written as the tracer
+ * encoded them for its format; keys that are not RFC 9110 tokens, other
+ * values with control characters, and anything over
+ * {@link HEADER_LIMITS} are dropped. Never throws into the tracer: a frozen
+ * message or headers object (or a read-only header) refuses every write, see
+ * {@link readOnlyReason}.
  *
  * @example
  * const message = { value: 'hello' }
