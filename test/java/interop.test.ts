@@ -133,28 +133,37 @@ function javaTest(name: string, body: TestBody): void {
 
 // ---- Java → Node ---------------------------------------------------------------------------
 
-async function javaToNode(idBits: 64 | 128, sampling: 'sampled' | 'debug'): Promise<void> {
+async function javaToNode(idBits: 64 | 128, sampling: 'unsampled' | 'sampled' | 'debug'): Promise<void> {
   const topic = uniqueTopic('java-to-node')
   await createTopic(topic, 1)
-  const java = await runJava<{ root: JavaSpan; producer: JavaSpan; headers: Headers }>(
+  const java = await runJava<{ root: JavaSpan; injected: JavaContext; producer?: JavaSpan; headers: Headers }>(
     'current', 'jaegerkafka.interop.ProduceTraced', [topic, String(idBits), sampling, ...baggageArgs(BAGGAGE)], KAFKA_BROKERS)
-  assert.equal(java.producer.operation, `To_${topic}`)
-  assert.deepEqual(java.producer.references, [{ type: 'child_of', spanId: java.root.spanId }])
-  assert.equal(java.producer.traceIdHigh === '0000000000000000', idBits === 64, 'Java trace id width')
-  assert.equal(java.producer.debug, sampling === 'debug')
-  assert.deepEqual(java.producer.baggage, BAGGAGE, 'Java kept the baggage as set')
+  // The context TracingKafkaProducer put on the record: its To_<topic> span, child of the root.
+  const injected = java.injected
+  assert.equal(id(injected.parentId), id(java.root.spanId), 'the producer span is a child of the Java root span')
+  assert.equal(injected.traceIdHigh === '0000000000000000', idBits === 64, 'Java trace id width')
+  assert.equal(injected.debug, sampling === 'debug')
+  assert.equal(injected.sampled, sampling !== 'unsampled')
+  assert.deepEqual(injected.baggage, BAGGAGE, 'Java kept the baggage as set')
+  if (sampling === 'unsampled') {
+    assert.equal(java.producer, undefined, 'an unsampled span is not reported')
+  } else {
+    assert.equal(java.producer?.operation, `To_${topic}`)
+    assert.equal(java.producer?.spanId, injected.spanId)
+    assert.deepEqual(java.producer?.references, [{ type: 'child_of', spanId: java.root.spanId }])
+  }
 
   const [message] = await readMessages(topic, 1)
   assert.ok(message !== undefined)
   const tracer = nodeTracer('node-consumer')
   const context = extractContext(tracer, message) as NodeContext | null
-  assertSameContext(context, java.producer, `Java ${idBits}-bit ${sampling} → Node`)
+  assertSameContext(context, injected, `Java ${idBits}-bit ${sampling} → Node`)
   // What the Java tracer wrote is raw TEXT_MAP: the exact strings.
   const carrier = new KafkaConsumerCarrier(message)
   for (const [key, value] of Object.entries(BAGGAGE)) assert.equal(carrier.get(`uberctx-${key}`), value, `uberctx-${key} on the wire`)
   // And a consumer span follows from the Java producer span in the same trace.
   const span = tracer.startSpan('From_java', { references: [opentracing.followsFrom(context as never)] }) as NodeSpan
-  assert.equal(id(span.context().traceIdStr), javaTraceId(java.producer))
+  assert.equal(id(span.context().traceIdStr), javaTraceId(injected))
   assert.equal(span.getBaggageItem('mixed'), BAGGAGE.mixed)
   span.finish()
   tracer.close()
@@ -162,6 +171,7 @@ async function javaToNode(idBits: 64 | 128, sampling: 'sampled' | 'debug'): Prom
 
 javaTest('Java 0.1.15 TracingKafkaProducer → Node (64-bit, sampled, baggage)', () => javaToNode(64, 'sampled'))
 javaTest('Java 0.1.15 TracingKafkaProducer → Node (128-bit, debug, baggage)', () => javaToNode(128, 'debug'))
+javaTest('Java 0.1.15 TracingKafkaProducer → Node (64-bit, not sampled, baggage)', () => javaToNode(64, 'unsampled'))
 
 // ---- Node → Java ---------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 package jaegerkafka.interop;
 
 import io.jaegertracing.internal.JaegerSpan;
+import io.jaegertracing.internal.JaegerSpanContext;
 import io.jaegertracing.internal.JaegerTracer;
 import io.jaegertracing.internal.reporters.InMemoryReporter;
 import io.opentracing.contrib.kafka.TracingKafkaProducer;
+import io.opentracing.contrib.kafka.TracingKafkaUtils;
 import io.opentracing.tag.Tags;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -39,10 +41,13 @@ public final class ProduceTraced {
       producer.flush();
     }
     root.finish();
+    // What the producer injected (an unsampled producer span is not reported).
+    JaegerSpanContext injected = (JaegerSpanContext) TracingKafkaUtils.extractSpanContext(record.headers(), tracer);
     tracer.close();
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("root", Interop.describe(root));
+    result.put("injected", Interop.describe(injected));
     for (JaegerSpan span : reporter.getSpans()) {
       if ("producer".equals(span.getTags().get("span.kind"))) result.put("producer", Interop.describe(span));
     }
