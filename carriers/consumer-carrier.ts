@@ -12,11 +12,10 @@
  * property so exact-key readers (OTel) also match case-insensitively.
  * @module
  */
-import { decodeBaggageValue } from '../src/context/baggage.ts'
 import { B3_SINGLE, B3_TRACE_ID } from '../src/context/b3.ts'
 import { TRACEPARENT } from '../src/context/w3c.ts'
 import { PROPAGATION_FORMATS, type PropagationFormat, type TraceContext } from '../src/context/trace-context.ts'
-import { UBER_BAGGAGE_PREFIX, UBER_TRACE_ID, decodeUberTraceId, isValidUberTraceId, parseUberTraceId } from '../src/context/uber-trace-id.ts'
+import { UBER_TRACE_ID, decodeUberTraceId, isValidUberTraceId, parseUberTraceId } from '../src/context/uber-trace-id.ts'
 import { HEADER_LIMITS, decodeSingleValue, firstReadIndex } from '../src/headers.ts'
 import { LEGACY_SECOND_SPAN_PREFIX, checkFormats, contextKeys, formatHeaders, readFormat } from './keys.ts'
 import type { ConsumerSource, TargetKind } from './types.ts'
@@ -218,11 +217,13 @@ function take(carrier: KafkaConsumerCarrier, key: string, raw: unknown): void {
   if (value !== undefined) exposeHeader(carrier, key, lower, decodeKnown(lower, value))
 }
 
-/** Value rules of known headers: `%3A` in `uber-trace-id`, URI-encoded baggage. */
+/**
+ * Value rules of known headers: `%3A` in `uber-trace-id`. Baggage values stay
+ * as on the wire: decoding them is the tracer's job for its format (see
+ * src/context/baggage.ts).
+ */
 function decodeKnown(lower: string, value: string): string {
-  if (lower === UBER_TRACE_ID) return decodeUberTraceId(value)
-  if (lower.startsWith(UBER_BAGGAGE_PREFIX)) return decodeBaggageValue(value)
-  return value
+  return lower === UBER_TRACE_ID ? decodeUberTraceId(value) : value
 }
 
 /**

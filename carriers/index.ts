@@ -18,12 +18,13 @@ export { COMPONENT, finishProducerSpan, markSpanError, startConsumerSpan, startP
 export type {
   ConsumerSpanCommonOptions, ConsumerSpanOptions, OperationName, ProducerSpanOptions, ReferenceType, SpanCommonOptions,
 } from './spans.ts'
-export { traceEachBatch, traceEachMessage, tracedSend } from './kafkajs.ts'
+export { traceEachBatch, traceEachMessage, tracedSend } from './span-helpers.ts'
 export type {
   BatchOptions, BatchTracing, EachBatchPayloadLike, EachMessagePayloadLike, KafkajsRecord, KafkajsSender, TracedSendOptions,
-} from './kafkajs.ts'
+} from './span-helpers.ts'
 export { kafkaHeadersGetter, kafkaHeadersSetter } from './otel.ts'
 export type { KafkaHeadersGetter, KafkaHeadersSetter } from './otel.ts'
+export type { TracingLogger } from './tracing-guard.ts'
 export { HEADER_LIMITS, decodeHeaderValue, getHeader } from '../src/headers.ts'
 export type { PropagationFormat, TraceContext } from '../src/context/trace-context.ts'
 export type {

@@ -6,7 +6,7 @@
  */
 import { FORMAT_TEXT_MAP } from 'opentracing'
 import type { PropagationFormat } from '../src/context/trace-context.ts'
-import { KafkaProducerCarrier, completeFormats, looksLikeMessage } from './producer-carrier.ts'
+import { KafkaProducerCarrier, completeFormats, looksLikeMessage, readOnlyError, readOnlyReason } from './producer-carrier.ts'
 import type { ProducerTarget, TargetKind } from './types.ts'
 
 /** Options of {@link injectHeaders}. */
@@ -69,10 +69,18 @@ export function injectHeaders<T extends ProducerTarget>(tracer: InjectingTracer,
   const kind = options.kind ?? 'auto'
   const out = options.mutate === false ? copyTarget(target, kind) : target
   const carrier = new KafkaProducerCarrier(out, { formats: options.formats, kind })
+  failIfReadOnly(carrier)
   if (spanOrContext === null || spanOrContext === undefined) return out
   tracer.inject(contextOf(spanOrContext), options.format ?? FORMAT_TEXT_MAP, carrier)
   completeFormats(carrier)
+  failIfReadOnly(carrier)
   return out
+}
+
+/** The carrier itself never throws (it runs inside tracers); this explicit call does. */
+function failIfReadOnly(carrier: KafkaProducerCarrier): void {
+  const what = readOnlyReason(carrier)
+  if (what !== null) throw readOnlyError(what)
 }
 
 /** A span's context, or the value itself when it is not a span. */

@@ -50,11 +50,18 @@ export const kafkaHeadersGetter: KafkaHeadersGetter = {
  * Writes into a kafkajs message, a kafkajs headers object or a node-rdkafka
  * headers array, replacing the key case-insensitively (other tracing headers
  * are left alone: a propagator sets several keys). Same hygiene and caps as
- * {@link KafkaProducerCarrier}.
+ * {@link KafkaProducerCarrier}. Never throws: a frozen, sealed or
+ * non-message carrier is left as it is.
  */
 export const kafkaHeadersSetter: KafkaHeadersSetter = {
   set(carrier: unknown, key: string, value: string): void {
-    if (carrier === null || carrier === undefined) return
-    new KafkaProducerCarrier(carrier as ProducerTarget, { clearTracingHeaders: false }).set(key, value)
+    if (typeof carrier !== 'object' || carrier === null) return
+    try {
+      // Frozen or sealed targets are refused by the carrier itself (no throw).
+      new KafkaProducerCarrier(carrier as ProducerTarget, { clearTracingHeaders: false }).set(key, value)
+    } catch {
+      // Not a message or headers (a TypeError): nothing to write into. A
+      // propagator's setter runs inside the app's send path: never throw.
+    }
   },
 }

@@ -12,7 +12,7 @@
 import { ErrorCodes, JaegerKafkaError } from '../src/errors.ts'
 import { HEADER_LIMITS, bytesToString, decodeHeaderValue, forEachHeader } from '../src/headers.ts'
 import type { KafkajsHeaders, RdkafkaHeader, RdkafkaHeaders } from '../src/headers.ts'
-import { encodeBaggageValue, hasNoControlChars, isSafeHeaderKey } from '../src/context/baggage.ts'
+import { hasNoControlChars, isSafeHeaderKey } from '../src/context/baggage.ts'
 import type { PropagationFormat, TraceContext } from '../src/context/trace-context.ts'
 import { UBER_BAGGAGE_PREFIX } from '../src/context/uber-trace-id.ts'
 import { TRACESTATE, acceptTracestate } from '../src/context/w3c.ts'
@@ -51,13 +51,16 @@ interface ProducerState {
   baggage: Map<string, number> | null
   baggageBytes: number
   deriving: boolean
+  /** What turned out frozen or read-only (no further writes), or null. */
+  readOnly: string | null
 }
 
 const STATE = Symbol('jaeger-kafka.producerCarrier')
 
 const NO_FORMATS: readonly PropagationFormat[] = []
 
-function readOnly(what: string): JaegerKafkaError {
+/** The error `injectHeaders` throws for a frozen or read-only target. */
+export function readOnlyError(what: string): JaegerKafkaError {
   return new JaegerKafkaError(
     ErrorCodes.READ_ONLY_CARRIER,
     `Cannot inject trace headers: ${what} is frozen or read-only; use injectHeaders(tracer, span, message, { mutate: false }) to get a traced copy`,
@@ -75,35 +78,42 @@ export function looksLikeMessage(target: Record<string, unknown>): boolean {
   return Array.isArray(headers) ? headers.every(isPlainObject) : isPlainObject(headers) && (headers as { type?: unknown }).type !== 'Buffer'
 }
 
-function resolve(target: unknown, kind: TargetKind): Pick<ProducerState, 'message' | 'headers' | 'array'> {
+type Resolved = Pick<ProducerState, 'message' | 'headers' | 'array' | 'readOnly'>
+
+/** A target the carrier must not write to: every write is refused, nothing throws. */
+function blocked(what: string): Resolved {
+  return { message: null, headers: null, array: false, readOnly: what }
+}
+
+function resolve(target: unknown, kind: TargetKind): Resolved {
   if (Array.isArray(target)) {
-    if (!Object.isExtensible(target)) throw readOnly('the headers array')
-    return { message: null, headers: target as RdkafkaHeaders, array: true }
+    if (!Object.isExtensible(target)) return blocked('the headers array')
+    return { message: null, headers: target as RdkafkaHeaders, array: true, readOnly: null }
   }
   if (!isPlainObject(target)) {
     throw new TypeError(`Cannot create KafkaProducerCarrier: expected a kafkajs message, a headers object or a node-rdkafka headers array, got ${target === null ? 'null' : typeof target}`)
   }
   const isMessage = kind === 'message' || (kind === 'auto' && looksLikeMessage(target))
   if (!isMessage) {
-    if (!Object.isExtensible(target)) throw readOnly('the headers object')
-    return { message: null, headers: target as KafkajsHeaders, array: false }
+    if (!Object.isExtensible(target)) return blocked('the headers object')
+    return { message: null, headers: target as KafkajsHeaders, array: false, readOnly: null }
   }
   // A frozen message says "do not touch", even if its headers object is not frozen.
-  if (Object.isFrozen(target)) throw readOnly('the message')
+  if (Object.isFrozen(target)) return blocked('the message')
   const headers = target.headers
   if (headers === undefined || headers === null) {
-    if (!Object.isExtensible(target)) throw readOnly('the message')
-    return { message: target, headers: null, array: false }
+    if (!Object.isExtensible(target)) return blocked('the message')
+    return { message: target, headers: null, array: false, readOnly: null }
   }
   if (Array.isArray(headers)) {
-    if (!Object.isExtensible(headers)) throw readOnly('the message headers')
-    return { message: target, headers: headers as RdkafkaHeaders, array: true }
+    if (!Object.isExtensible(headers)) return blocked('the message headers')
+    return { message: target, headers: headers as RdkafkaHeaders, array: true, readOnly: null }
   }
   if (!isPlainObject(headers)) {
     throw new TypeError(`Cannot create KafkaProducerCarrier: message.headers must be an object or an array, got ${typeof headers}`)
   }
-  if (!Object.isExtensible(headers)) throw readOnly('the message headers')
-  return { message: target, headers: headers as KafkajsHeaders, array: false }
+  if (!Object.isExtensible(headers)) return blocked('the message headers')
+  return { message: target, headers: headers as KafkajsHeaders, array: false, readOnly: null }
 }
 
 /** The headers container, created on the message at the first write. */
@@ -119,7 +129,7 @@ function deleteKey(object: KafkajsHeaders, key: string): void {
   try {
     delete object[key]
   } catch {
-    throw readOnly('the message headers')
+    throw readOnlyError('the message headers')
   }
 }
 
@@ -194,7 +204,7 @@ function put(state: ProducerState, key: string, lower: string, value: string): v
     try {
       ;(headers as KafkajsHeaders)[key] = value
     } catch {
-      throw readOnly('the message headers')
+      throw readOnlyError('the message headers')
     }
   }
 }
@@ -221,10 +231,23 @@ function admitBaggage(state: ProducerState, lower: string, key: string, value: s
 }
 
 /**
- * The single write path: hygiene, caps, first-write clearing, the write, and
- * derived formats. Returns false when the header was refused.
+ * The single write path. Never throws (it runs inside the tracer's inject,
+ * through the Proxy): a frozen or read-only target refuses the write and
+ * marks the carrier read-only (see {@link readOnlyReason}).
  */
 function write(state: ProducerState, key: string, raw: unknown): boolean {
+  if (state.readOnly !== null) return false
+  try {
+    return writeHeader(state, key, raw)
+  } catch {
+    // Only a read-only header property throws in here (a strict-mode write or delete).
+    state.readOnly = 'the message headers'
+    return false
+  }
+}
+
+/** Hygiene, caps, first-write clearing, the write, and derived formats. False when refused. */
+function writeHeader(state: ProducerState, key: string, raw: unknown): boolean {
   if (!isSafeHeaderKey(key, HEADER_LIMITS.maxKeyLength)) return false
   const lower = key.toLowerCase()
   if (!state.cleared) {
@@ -236,10 +259,10 @@ function write(state: ProducerState, key: string, raw: unknown): boolean {
     state.baggage?.delete(lower)
     return true
   }
-  let value = toText(raw)
+  const value = toText(raw)
   if (value === undefined) return false
   if (lower.startsWith(UBER_BAGGAGE_PREFIX)) {
-    value = encodeBaggageValue(value)
+    // Written exactly as the tracer encoded it for its format (see baggage.ts).
     if (!admitBaggage(state, lower, key, value)) return false
   } else if (lower === TRACESTATE) {
     if (acceptTracestate(value, HEADER_LIMITS.maxTracestateLength) === undefined) return false
@@ -303,6 +326,15 @@ function entries(state: ProducerState): Map<string, [string, string]> {
  * `injectHeaders` calls it after the tracer's inject, which covers tracers
  * that write multi-header B3.
  */
+/**
+ * What was frozen or read-only when the carrier tried to write ('the
+ * message', 'the message headers', …), or null. Such a carrier refuses every
+ * write instead of throwing into the tracer.
+ */
+export function readOnlyReason(carrier: KafkaProducerCarrier): string | null {
+  return carrier[STATE].readOnly
+}
+
 export function completeFormats(carrier: KafkaProducerCarrier): void {
   const state = carrier[STATE]
   if (state.formats.length === 0 || state.headers === null) return
@@ -363,10 +395,12 @@ const HANDLER: ProxyHandler<KafkaProducerCarrier> = {
  *
  * Rules: the first write removes tracing headers already present (so
  * injecting twice leaves one `uber-trace-id`); keys are replaced
- * case-insensitively; baggage values (`uberctx-*`) are URI-encoded; keys that
- * are not RFC 9110 tokens, values with control characters, and anything over
- * {@link HEADER_LIMITS} are dropped. A frozen message or headers object throws
- * `JaegerKafkaError` `READ_ONLY_CARRIER` here, at construction.
+ * case-insensitively; baggage values (`uberctx-*`) are written as the tracer
+ * encoded them for its format; keys that are not RFC 9110 tokens, other
+ * values with control characters, and anything over
+ * {@link HEADER_LIMITS} are dropped. Never throws into the tracer: a frozen
+ * message or headers object (or a read-only header) refuses every write, see
+ * {@link readOnlyReason}.
  *
  * @example
  * const message = { value: 'hello' }
@@ -384,6 +418,7 @@ export class KafkaProducerCarrier {
       message: resolved.message,
       headers: resolved.headers,
       array: resolved.array,
+      readOnly: resolved.readOnly,
       formats: checkFormats(options.formats, 'KafkaProducerCarrier formats') ?? NO_FORMATS,
       clear: options.clearTracingHeaders !== false,
       cleared: false,
@@ -399,7 +434,7 @@ export class KafkaProducerCarrier {
   /**
    * Write one header (what an assignment does). `null`/`undefined` removes it.
    * Returns false when the header was refused (unsafe key, control
-   * characters, over a cap).
+   * characters, over a cap, a frozen or read-only target). Never throws.
    */
   set(key: string, value: unknown): boolean {
     return write(this[STATE], key, value)

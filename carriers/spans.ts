@@ -12,7 +12,8 @@ import { decodeSingleValue } from '../src/headers.ts'
 import type { ConsumerCarrierOptions } from './consumer-carrier.ts'
 import { extractContext, extractWith, usableContext } from './extract.ts'
 import { contextOf } from './inject.ts'
-import { KafkaProducerCarrier, completeFormats } from './producer-carrier.ts'
+import { KafkaProducerCarrier, completeFormats, readOnlyReason } from './producer-carrier.ts'
+import { guarded, noopSpan, reportTracingError, type TracingLogger } from './tracing-guard.ts'
 import type { ConsumerSource, ProducerTarget, SpanLike, SpanOptionsLike, TargetKind, TracerLike } from './types.ts'
 
 /** Default `component` tag. */
@@ -33,6 +34,11 @@ export interface SpanCommonOptions {
   messaging?: boolean
   /** Start time in milliseconds since the epoch (OpenTracing's unit). */
   startTime?: number
+  /**
+   * Where a tracer failure is reported (the helpers never let one reach the
+   * send or the handler). Default `console`.
+   */
+  logger?: TracingLogger
 }
 
 /** Options of {@link startProducerSpan}. */
@@ -149,9 +155,11 @@ function withOptional(options: SpanOptionsLike, startTime: number | undefined, t
 /**
  * Start a `To_<topic>` producer span (`span.kind=producer`), ChildOf
  * `childOf` or the context already in the message, and inject its context
- * into `message` (in place; use `inject: false` plus
- * `injectHeaders(…, { mutate: false })` for frozen messages). Finish it when
- * the broker acknowledges: {@link finishProducerSpan} or `tracedSend`.
+ * into `message` (in place; a frozen message is left untraced and logged:
+ * use `tracedSend` or `injectHeaders(…, { mutate: false })` for those).
+ * A tracer that throws is logged and gives a no-op span: the caller's send
+ * goes ahead. Finish the span when the broker acknowledges:
+ * {@link finishProducerSpan} or `tracedSend`.
  *
  * @example
  * const message = { value: 'hi' }
@@ -161,7 +169,6 @@ function withOptional(options: SpanOptionsLike, startTime: number | undefined, t
 export function startProducerSpan<S extends SpanLike>(tracer: TracerLike<S>, options: ProducerSpanOptions): S {
   const topic = checkTopic(options?.topic, 'a producer')
   const message = options.message
-  // Build the carrier first: a frozen message fails before a span exists.
   const carrier = message !== undefined && options.inject !== false
     ? new KafkaProducerCarrier(message, { formats: options.formats, kind: options.kind })
     : null
@@ -171,10 +178,22 @@ export function startProducerSpan<S extends SpanLike>(tracer: TracerLike<S>, opt
   const spanOptions: SpanOptionsLike = parent === null || parent === undefined ? {} : parentOptions(tracer, parent, 'child_of')
   const tags = baseTags(Tags.SPAN_KIND_MESSAGING_PRODUCER, options, topic, options.partition)
   if (options.messaging === true) messagingTags(tags, 'send', topic, options.partition, message)
-  const span = tracer.startSpan(nameFor(options.operationName, 'To_', topic), withOptional(spanOptions, options.startTime, tags, options.tags))
+  let span: S
+  try {
+    span = tracer.startSpan(nameFor(options.operationName, 'To_', topic), withOptional(spanOptions, options.startTime, tags, options.tags))
+  } catch (error) {
+    reportTracingError(options.logger, `tracer.startSpan(To_${topic})`, error)
+    return noopSpan()
+  }
   if (carrier !== null) {
-    tracer.inject(span.context(), options.format ?? FORMAT_TEXT_MAP, carrier)
-    completeFormats(carrier)
+    guarded(options.logger, `tracer.inject into a message for ${topic}`, () => {
+      tracer.inject(span.context(), options.format ?? FORMAT_TEXT_MAP, carrier)
+      completeFormats(carrier)
+    })
+    const readOnly = readOnlyReason(carrier)
+    if (readOnly !== null) {
+      reportTracingError(options.logger, `injecting into a message for ${topic}`, `${readOnly} is frozen or read-only; use tracedSend or injectHeaders(…, { mutate: false })`)
+    }
   }
   return span
 }
@@ -223,14 +242,23 @@ export function consumerSpan<S extends SpanLike>(
     messagingTags(tags, 'process', name, partition, message)
     if (offset !== undefined) tags['messaging.kafka.offset'] = offset
   }
-  return tracer.startSpan(nameFor(options.operationName, 'From_', name), withOptional(spanOptions, options.startTime, tags, options.tags))
+  try {
+    return tracer.startSpan(nameFor(options.operationName, 'From_', name), withOptional(spanOptions, options.startTime, tags, options.tags))
+  } catch (error) {
+    reportTracingError(options.logger, `tracer.startSpan(From_${name})`, error)
+    return noopSpan()
+  }
 }
 
 /**
  * Mark a span failed, the OpenTracing way: tag `error=true` and log
  * `event: 'error'`, `error.object`, `error.kind`, `message`, `stack`.
  */
-export function markSpanError(span: SpanLike, error: unknown): void {
+export function markSpanError(span: SpanLike, error: unknown, logger?: TracingLogger): void {
+  guarded(logger, 'marking a span failed', () => tagError(span, error))
+}
+
+function tagError(span: SpanLike, error: unknown): void {
   span.setTag(Tags.ERROR, true)
   const fields: Record<string, unknown> = { event: 'error', 'error.object': error }
   if (typeof error === 'object' && error !== null) {
@@ -258,23 +286,26 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * await finishProducerSpan(span, producer.send(record))
  * // node-rdkafka, in the 'delivery-report' handler: finishProducerSpan(report.opaque, err)
  */
-export function finishProducerSpan<T>(span: SpanLike, outcome: PromiseLike<T>): Promise<T>
-export function finishProducerSpan(span: SpanLike, error?: unknown): void
-export function finishProducerSpan<T>(span: SpanLike, outcome?: PromiseLike<T> | unknown): Promise<T> | void {
+export function finishProducerSpan<T>(span: SpanLike, outcome: PromiseLike<T>, logger?: TracingLogger): Promise<T>
+export function finishProducerSpan(span: SpanLike, error?: unknown, logger?: TracingLogger): void
+export function finishProducerSpan<T>(span: SpanLike, outcome?: PromiseLike<T> | unknown, logger?: TracingLogger): Promise<T> | void {
   if (isThenable(outcome)) {
     return Promise.resolve(outcome as PromiseLike<T>).then(
       (result) => {
-        span.finish()
+        finishSpan(span, undefined, logger)
         return result
       },
       (error: unknown) => {
-        markSpanError(span, error)
-        span.finish()
+        finishSpan(span, error, logger)
         throw error
       },
     )
   }
-  if (outcome !== null && outcome !== undefined) markSpanError(span, outcome)
-  span.finish()
+  finishSpan(span, outcome, logger)
 }
 
+/** Tag `error` (when given) and finish; a tracer that throws is reported, never passed on. */
+export function finishSpan(span: SpanLike, error: unknown, logger: TracingLogger | undefined): void {
+  if (error !== null && error !== undefined) markSpanError(span, error, logger)
+  guarded(logger, 'span.finish', () => span.finish())
+}

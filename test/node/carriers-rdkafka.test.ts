@@ -10,6 +10,7 @@ import jaeger from 'jaeger-client'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
 import { test } from '../support/harness.ts'
+import { waitFor } from '../support/forwarder-fakes.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import {
   KafkaConsumerCarrier, KafkaProducerCarrier, extractContext, finishProducerSpan, startConsumerSpan, startProducerSpan,
@@ -119,7 +120,8 @@ test('node-rdkafka → kafkajs: the headers array carries context, W3C and bagga
       })
     })
     await withTimeout(consumed, 30_000, 'kafkajs consumed nothing')
-    await new Promise((r) => setTimeout(r, 50))
+    // The consumer span finishes after the handler returns.
+    await waitFor(() => spans().some((s) => s.operationName === `From_${topic}`), 10_000, 'the From_ span finished')
     const consumerSpan = spans().find((s) => s.operationName === `From_${topic}`)
     assert.ok(consumerSpan)
     assert.equal(consumerSpan.context().toTraceId(), parent.context().toTraceId())

@@ -229,14 +229,17 @@ test('startProducerSpan() adds OTel messaging.* attributes and custom names on r
   assert.equal(r?.tags.extra, 1)
 })
 
-test('startProducerSpan() fails on a frozen message before a span exists', () => {
+test('startProducerSpan() on a frozen message starts the span, leaves the message untraced and logs why', () => {
   const { tracer, reported } = setup()
-  assert.throws(() => startProducerSpan(tracer, { topic: 't', message: Object.freeze({ value: 'v' }) }), (e: unknown) => isJaegerKafkaError(e))
-  assert.throws(() => startProducerSpan(tracer, { topic: '' } as never), TypeError)
-  assert.equal(reported().length, 0)
-  const span = startProducerSpan(tracer, { topic: 't', message: Object.freeze({ value: 'v' }), inject: false })
+  const logged: string[] = []
+  const frozen = Object.freeze({ value: 'v' })
+  const span = startProducerSpan(tracer, { topic: 't', message: frozen, logger: { error: (m) => logged.push(m) } })
   span.finish()
+  assert.deepEqual(frozen, { value: 'v' })
   assert.equal(reported().length, 1)
+  assert.equal(logged.length, 1)
+  assert.match(logged[0] ?? '', /frozen or read-only; use tracedSend or injectHeaders/)
+  assert.throws(() => startProducerSpan(tracer, { topic: '' } as never), TypeError)
 })
 
 test('startConsumerSpan() names From_<topic> and FOLLOWS_FROM the producer span, with partition and offset', () => {

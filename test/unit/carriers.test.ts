@@ -14,7 +14,7 @@ import { TracerShim } from '@opentelemetry/shim-opentracing'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, isJaegerKafkaError } from '../../src/errors.ts'
 import { HEADER_LIMITS } from '../../src/headers.ts'
-import { KafkaConsumerCarrier, KafkaProducerCarrier } from '../../carriers/index.ts'
+import { KafkaConsumerCarrier, KafkaProducerCarrier, injectHeaders } from '../../carriers/index.ts'
 import type { KafkajsHeaders, RdkafkaHeaders } from '../../carriers/index.ts'
 
 // ---- tracers -------------------------------------------------------------
@@ -89,10 +89,10 @@ interface Kit {
   /** The header the tracer's context travels in (for the one-copy check). */
   contextKey: string
   /**
-   * A baggage value that survives. Tracers that encode baggage (jaeger's
-   * `uberctx-*` through the carrier, OTel's W3C baggage) keep CR/LF; a plain
-   * tracer's raw value with control characters is refused by the carrier, so
-   * it gets a printable one (unicode is fine).
+   * A baggage value that survives. jaeger-client's `uberctx-*` values and
+   * OTel's W3C baggage keep CR/LF; a plain tracer's raw value with control
+   * characters is refused by the carrier (not a baggage header), so it gets a
+   * printable one (unicode is fine).
    */
   baggage: string
 }
@@ -180,8 +180,16 @@ for (const kit of kits) {
         assert.equal(entries.some(([, v]) => v === STALE || v === 'dead'), false)
         assert.equal(entries.some(([k]) => k === 'uberctx-old'), false)
         for (const kept of target.kept) assert.ok(entries.some(([k, v]) => k === kept[0] && v === kept[1]), `lost ${kept[0]}`)
-        // No control characters on the wire: baggage cannot smuggle a header.
-        for (const [, v] of entries) assert.doesNotMatch(v, /[\x00-\x1f\x7f]/)
+        // Baggage on the wire exactly as the tracer encoded it for the format
+        // (jaeger-client: TEXT_MAP raw, HTTP_HEADERS encodeURIComponent);
+        // no control characters in any other header.
+        for (const [k, v] of entries) {
+          if (k === 'uberctx-tenant' && kit.contextKey === 'uber-trace-id') {
+            assert.equal(v, kit.format === opentracing.FORMAT_HTTP_HEADERS ? encodeURIComponent(kit.baggage) : kit.baggage)
+          } else {
+            assert.doesNotMatch(v, /[\x00-\x1f\x7f]/)
+          }
+        }
 
         const extracted = kit.tracer.extract(kit.format, new KafkaConsumerCarrier(wire.consume(entries)))
         assert.ok(extracted)
@@ -240,19 +248,33 @@ test('KafkaProducerCarrier: replaces keys case-insensitively within one injectio
   assert.deepEqual(snapshot, { 'X-Custom': 'a', other: 'o' }, 'the caller\'s element object is not edited')
 })
 
-test('KafkaProducerCarrier: a frozen message is refused with READ_ONLY_CARRIER', () => {
-  assert.throws(() => new KafkaProducerCarrier(Object.freeze({ value: 'v' })), readOnlyError)
-  assert.throws(() => new KafkaProducerCarrier(Object.freeze({ value: 'v', headers: {} })), readOnlyError)
-  assert.throws(() => new KafkaProducerCarrier({ value: 'v', headers: Object.freeze({}) }), readOnlyError)
-  assert.throws(() => new KafkaProducerCarrier(Object.freeze([]) as unknown as RdkafkaHeaders), readOnlyError)
-  assert.throws(() => new KafkaProducerCarrier(Object.seal({}) as KafkajsHeaders), readOnlyError)
-  assert.throws(() => tracer.inject(tracer.startSpan('x'), opentracing.FORMAT_TEXT_MAP, new KafkaProducerCarrier(Object.preventExtensions({ value: 'v' }))), readOnlyError)
+test('KafkaProducerCarrier: a frozen or sealed target refuses every write and never throws into the tracer', () => {
+  const targets: unknown[] = [
+    Object.freeze({ value: 'v' }),
+    Object.freeze({ value: 'v', headers: {} }),
+    { value: 'v', headers: Object.freeze({}) },
+    Object.freeze([]),
+    Object.seal({}),
+    Object.preventExtensions({ value: 'v' }),
+  ]
+  for (const target of targets) {
+    const before = JSON.stringify(target)
+    const carrier = new KafkaProducerCarrier(target as never)
+    tracer.inject(tracer.startSpan('x'), opentracing.FORMAT_TEXT_MAP, carrier)
+    assert.equal(carrier.set('x-k', 'v'), false)
+    assert.equal(JSON.stringify(target), before, 'target untouched')
+    // The explicit API says why.
+    assert.throws(() => injectHeaders(tracer, tracer.startSpan('x'), target as never), readOnlyError)
+  }
 })
 
-test('KafkaProducerCarrier: a read-only header property fails the write with READ_ONLY_CARRIER', () => {
+test('KafkaProducerCarrier: a read-only header property stops the writes without throwing; injectHeaders reports it', () => {
   const headers = Object.defineProperty({}, 'uber-trace-id', { value: 'x', enumerable: true, writable: false, configurable: false }) as KafkajsHeaders
   const carrier = new KafkaProducerCarrier(headers)
-  assert.throws(() => tracer.inject(tracer.startSpan('x'), opentracing.FORMAT_TEXT_MAP, carrier), readOnlyError)
+  tracer.inject(tracer.startSpan('x'), opentracing.FORMAT_TEXT_MAP, carrier)
+  assert.equal(headers['uber-trace-id'], 'x')
+  assert.equal(carrier.set('x-k', 'v'), false)
+  assert.throws(() => injectHeaders(tracer, tracer.startSpan('x'), headers), readOnlyError)
 })
 
 test('KafkaProducerCarrier: anything but a message or headers is a TypeError', () => {
@@ -306,7 +328,7 @@ test('KafkaProducerCarrier: a plain tracer\'s raw value with CR/LF is refused, t
   assert.deepEqual(Object.keys(headers).sort(), ['x-map-span', 'x-map-trace'])
 })
 
-test('KafkaProducerCarrier: header hygiene drops unsafe keys and control characters, encodes baggage', () => {
+test('KafkaProducerCarrier: header hygiene drops unsafe keys and control characters, writes baggage values as given', () => {
   const headers: KafkajsHeaders = {}
   const carrier = new KafkaProducerCarrier(headers)
   assert.equal(carrier.set('uberctx-bad key', 'x'), false)
@@ -316,7 +338,8 @@ test('KafkaProducerCarrier: header hygiene drops unsafe keys and control charact
   assert.equal(carrier.set('uberctx-ok', 'line1\r\nx-evil: 1'), true)
   assert.equal(carrier.set('tracestate', 'a=b\nc'), false)
   assert.equal(carrier.set('x-object', { not: 'text' }), false)
-  assert.deepEqual(headers, { 'uberctx-ok': 'line1%0D%0Ax-evil%3A%201' })
+  // A Kafka header value cannot create another header: baggage is the tracer's own encoding.
+  assert.deepEqual(headers, { 'uberctx-ok': 'line1\r\nx-evil: 1' })
 })
 
 test('KafkaProducerCarrier: baggage is capped by count, value length and total bytes', () => {
@@ -498,11 +521,12 @@ test('KafkaConsumerCarrier: expose w3c lets an OTel tracer continue a jaeger-onl
 test('KafkaConsumerCarrier: legacy second_span_ headers are read only on request', () => {
   const producer = '1111111111111111:2222222222222222:0:1'
   const consumer = '1111111111111111:3333333333333333:2222222222222222:1'
-  const headers = [{ 'uber-trace-id': Buffer.from(producer) }, { 'second_span_uber-trace-id': Buffer.from(consumer) }, { 'second_span_uberctx-k': Buffer.from('v%20w') }]
+  const headers = [{ 'uber-trace-id': Buffer.from(producer) }, { 'second_span_uber-trace-id': Buffer.from(consumer) }, { 'second_span_uberctx-k': Buffer.from('v w, 100%') }]
   assert.equal(tracer.extract(opentracing.FORMAT_TEXT_MAP, new KafkaConsumerCarrier(headers))?.toString(), producer)
   const legacy = new KafkaConsumerCarrier(headers, { legacySecondSpan: true })
   assert.equal(legacy.get('uber-trace-id'), consumer)
-  assert.equal(legacy.get('uberctx-k'), 'v w')
+  // 0.1.2 writes TEXT_MAP: raw values, read as they are.
+  assert.equal(legacy.get('uberctx-k'), 'v w, 100%')
   assert.equal(tracer.extract(opentracing.FORMAT_TEXT_MAP, legacy)?.toString(), consumer)
 })
 

@@ -11,9 +11,10 @@ import type { PropagationFormat } from '../src/context/trace-context.ts'
 import { extractContext } from './extract.ts'
 import { copyTarget } from './inject.ts'
 import {
-  baseTags, consumerSpan, finishProducerSpan, markSpanError, nameFor, offsetTag, parentOptions, startProducerSpan,
+  baseTags, consumerSpan, finishSpan, markSpanError, nameFor, offsetTag, parentOptions, startProducerSpan,
   type ConsumerSpanCommonOptions, type SpanCommonOptions,
 } from './spans.ts'
+import { guarded, noopSpan, reportTracingError, type TracingLogger } from './tracing-guard.ts'
 import type { KafkajsConsumedMessage, KafkajsMessage, SpanLike, SpanOptionsLike, TracerLike } from './types.ts'
 
 /** The part of a kafkajs `ProducerRecord` the helper reads. */
@@ -66,34 +67,36 @@ export async function tracedSend<R, Rec extends KafkajsRecord, S extends SpanLik
     throw new TypeError('Cannot send: record must be a kafkajs ProducerRecord with a messages array')
   }
   const spans: S[] = []
-  let messages: KafkajsMessage[]
-  try {
-    messages = record.messages.map((message) => {
-      const copy = copyTarget(message, 'message')
+  const messages = record.messages.map((message) => {
+    const copy = copyTarget(message, 'message')
+    try {
       spans.push(startProducerSpan(tracer, { ...options, topic: record.topic, message: copy, kind: 'message', partition: message.partition }))
-      return copy
-    })
-  } catch (error) {
-    for (const span of spans) finishProducerSpan(span, error)
-    throw error
-  }
-  return finishAll(spans, producer.send({ ...record, messages }))
+    } catch (error) {
+      // Whatever tracing could not do, the message is still sent (untraced).
+      reportTracingError(options.logger, `tracing a message for ${String(record.topic)}`, error)
+      spans.push(noopSpan())
+    }
+    return copy
+  })
+  return finishAll(spans, producer.send({ ...record, messages }), options.logger)
 }
 
-async function finishAll<R>(spans: SpanLike[], sent: Promise<R>): Promise<R> {
+async function finishAll<R>(spans: SpanLike[], sent: Promise<R>, logger: TracingLogger | undefined): Promise<R> {
   let result: R
   try {
     result = await sent
   } catch (error) {
-    for (const span of spans) finishProducerSpan(span, error)
+    for (const span of spans) finishSpan(span, error, logger)
     throw error
   }
   const metadata = Array.isArray(result) && result.length === 1 ? (result[0] as RecordMetadataLike) : undefined
   const base = offsetTag(metadata?.baseOffset ?? metadata?.offset)
   spans.forEach((span, i) => {
-    if (typeof metadata?.partition === 'number') span.setTag('partition', metadata.partition)
-    if (typeof base === 'number' && Number.isSafeInteger(base + i)) span.setTag('offset', base + i)
-    span.finish()
+    guarded(logger, 'span.setTag', () => {
+      if (typeof metadata?.partition === 'number') span.setTag('partition', metadata.partition)
+      if (typeof base === 'number' && Number.isSafeInteger(base + i)) span.setTag('offset', base + i)
+    })
+    finishSpan(span, undefined, logger)
   })
   return result
 }
@@ -128,10 +131,10 @@ export function traceEachMessage<P extends EachMessagePayloadLike, S extends Spa
     try {
       await handler(payload, span)
     } catch (error) {
-      markSpanError(span, error)
+      markSpanError(span, error, options.logger)
       throw error
     } finally {
-      span.finish()
+      guarded(options.logger, 'span.finish', () => span.finish())
     }
   }
 }
@@ -232,18 +235,17 @@ export function traceEachBatch<P extends EachBatchPayloadLike, S extends SpanLik
         const span = open.get(message)
         if (span === undefined || done.has(message)) return
         done.add(message)
-        if (error !== undefined && error !== null) markSpanError(span, error)
-        span.finish()
+        finishSpan(span, error, options.logger)
       },
     }
     try {
       await handler(payload, tracing)
     } catch (error) {
-      markSpanError(batchSpan, error)
+      markSpanError(batchSpan, error, options.logger)
       throw error
     } finally {
       for (const message of open.keys()) tracing.finish(message)
-      batchSpan.finish()
+      guarded(options.logger, 'span.finish', () => batchSpan.finish())
     }
   }
 }
@@ -267,5 +269,10 @@ function startBatchSpan<S extends SpanLike>(tracer: TracerLike<S>, topic: string
   }
   spanOptions.tags = options.tags === undefined ? tags : { ...tags, ...options.tags }
   if (options.startTime !== undefined) spanOptions.startTime = options.startTime
-  return tracer.startSpan(nameFor(options.operationName, 'From_', topic), spanOptions)
+  try {
+    return tracer.startSpan(nameFor(options.operationName, 'From_', topic), spanOptions)
+  } catch (error) {
+    reportTracingError(options.logger, `tracer.startSpan(From_${topic}) for a batch`, error)
+    return noopSpan()
+  }
 }
