@@ -178,22 +178,24 @@ async function runTier(t) {
   process.stderr.write(`[test] ${t.name}: ${record.ok ? 'ok' : `FAILED (${record.note})`}: ${record.passed} passed, ${record.failed} failed, ${record.skipped} skipped, floor ${floor}\n`)
 }
 
+// kafka-secure keeps its data (CA, users) between runs: certificates take seconds to make.
+const ALL_KAFKA_3 = [...DEFAULT_PEERS, 'kafka-secure']
 const TIERS = [
   { name: 'unit (node)', runner: 'tap', dir: 'test/unit' },
   { name: 'unit (deno)', runner: 'deno', dir: 'test/unit' },
   { name: 'unit (bun)', runner: 'bun', dir: 'test/unit' },
-  { name: 'integration (node)', runner: 'tap', dir: 'test/integration', peers: true },
-  { name: 'node-only (node)', runner: 'tap', dir: 'test/node', peers: true },
+  { name: 'integration (node)', runner: 'tap', dir: 'test/integration', peers: ALL_KAFKA_3 },
+  { name: 'node-only (node)', runner: 'tap', dir: 'test/node', peers: DEFAULT_PEERS },
   {
     name: 'integration kafka4 (node)',
     runner: 'tap',
     files: KAFKA4_FILES,
-    peers: true,
+    peers: ['kafka4', 'jaeger'],
     env: { KAFKA_BROKERS: `127.0.0.1:${peersConfig.kafka4Port}`, JAEGER_KAFKA_BROKER_PEER: 'kafka4' },
   },
-  { name: 'java (node)', runner: 'tap', dir: 'test/java', peers: true },
-  { name: 'integration (deno)', runner: 'deno', dir: 'test/integration', peers: true },
-  { name: 'integration (bun)', runner: 'bun', dir: 'test/integration', peers: true },
+  { name: 'java (node)', runner: 'tap', dir: 'test/java', peers: DEFAULT_PEERS },
+  { name: 'integration (deno)', runner: 'deno', dir: 'test/integration', peers: ALL_KAFKA_3 },
+  { name: 'integration (bun)', runner: 'bun', dir: 'test/integration', peers: ALL_KAFKA_3 },
 ]
 
 /** Why a tier does not run in this invocation (a flag), or undefined. */
@@ -206,7 +208,7 @@ function deselected(t) {
 }
 
 const selected = TIERS.filter((t) => deselected(t) === undefined)
-const PEERS_FOR_TIERS = [...DEFAULT_PEERS, 'kafka-secure', 'kafka4']
+const peersNeeded = [...new Set(selected.flatMap((t) => t.peers ?? []))]
 let startedPeers = []
 try {
   step('typecheck', node, [bin('typescript', 'tsc'), '-p', 'tsconfig.json'])
@@ -215,13 +217,12 @@ try {
   // on first use; build it up front so a fresh install runs the tests, not a rebuild.
   step('tap plugins', node, [tap, 'build'])
   for (const t of selected.filter((x) => !x.peers)) await runTier(t)
-  if (selected.some((t) => t.peers)) {
+  if (peersNeeded.length) {
     // Peers this run starts get a fresh data directory, so topics left by
     // earlier runs do not pile up; peers someone else runs are left alone.
-    // kafka-secure keeps its data (CA, users) between runs: certificates take seconds to make.
-    const before = await status(PEERS_FOR_TIERS)
+    const before = await status(peersNeeded)
     reset(Object.keys(before).filter((name) => name !== 'kafka-secure' && !before[name].running))
-    startedPeers = await start(PEERS_FOR_TIERS)
+    startedPeers = await start(peersNeeded)
     for (const t of selected.filter((x) => x.peers)) await runTier(t)
   }
 } finally {
