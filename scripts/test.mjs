@@ -27,9 +27,11 @@ import { config as peersConfig, DEFAULT_PEERS, reset, start, status, stop } from
 // Floors: the number of tests each tier must pass. Set to the counts of a full
 // run; raise them when tests are added, never lower one to make a run pass.
 export const FLOORS = {
-  'unit (node)': 240,
-  'unit (deno)': 240,
-  'unit (bun)': 240,
+  // tap's summary counts 2 more than the 485 tests Deno and Bun run: it counts
+  // two test names with escaped characters (context-formats) twice.
+  'unit (node)': 487,
+  'unit (deno)': 485,
+  'unit (bun)': 485,
   'integration (node)': 50,
   'node-only (node)': 17,
   'integration kafka4 (node)': 10,
