@@ -157,6 +157,7 @@ async function runTier(t) {
   if (missing.length) {
     // A tier without its tests would pass with zero: in CI that is a failure.
     record.note = `no tests: ${missing.join(', ')} missing`
+    record.missing = true
     record.ok = !inCI
     if (!inCI) record.note += ' (fails in CI)'
     process.stderr.write(`\n[test] ${t.name}: ${record.note}\n`)
@@ -237,7 +238,7 @@ for (const s of steps) out(`  ${s.ok ? 'ok    ' : 'FAILED'} ${s.name} (${s.secon
 out(`  ${'tier'.padEnd(27)} ${'passed'.padStart(6)} ${'failed'.padStart(6)} ${'skipped'.padStart(7)} ${'floor'.padStart(5)}`)
 for (const t of tiers) {
   const cols = `${String(t.passed).padStart(6)} ${String(t.failed).padStart(6)} ${String(t.skipped).padStart(7)} ${String(t.floor ?? '-').padStart(5)}`
-  out(`  ${t.name.padEnd(27)} ${cols}  ${t.ok ? 'ok' : 'FAILED'}${t.note ? ` (${t.note})` : ''} ${t.seconds ? `${t.seconds.toFixed(1)} s` : ''}`)
+  out(`  ${t.name.padEnd(27)} ${cols}  ${t.ok ? (t.missing ? 'MISSING' : 'ok') : 'FAILED'}${t.note ? ` (${t.note})` : ''} ${t.seconds ? `${t.seconds.toFixed(1)} s` : ''}`)
 }
 for (const t of TIERS) {
   const why = deselected(t)
