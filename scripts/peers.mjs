@@ -151,17 +151,13 @@ const kafkaMajor = (version) => Number(version.split('.')[0])
 
 export function provisionKafka(version = config.kafkaVersion) {
   const home = kafkaHome(version)
-  if (existsSync(join(home, 'lib', '.complete'))) return false
-  requireTool('java', ['-version'], 'a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`')
-  requireTool('mvn', ['-v'], 'Apache Maven, e.g. `apt-get install maven`')
-  const started = Date.now()
-  log(`provisioning Kafka ${version}: resolving jars from Maven Central (first run only)`)
-  mkdirSync(home, { recursive: true })
-  // 3.9 needs a logging backend (the tarball ships reload4j); 4.x brings log4j2.
-  const logging = kafkaMajor(version) >= 4 ? '' : `
+  // 3.9 needs a logging backend (the tarball ships reload4j); 4.x brings log4j2
+  // but, from Maven, no binding for the slf4j API the broker logs through.
+  const logging = kafkaMajor(version) >= 4 ? `
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.25.5</version></dependency>` : `
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
     <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>`
-  writeFileSync(join(home, 'pom.xml'), `<project>
+  const pom = `<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.peers</groupId><artifactId>kafka-peer</artifactId><version>1</version>
   <packaging>pom</packaging>
@@ -169,7 +165,16 @@ export function provisionKafka(version = config.kafkaVersion) {
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>${logging}
   </dependencies>
 </project>
-`)
+`
+  // Provisioned jars stay valid while the recipe (pom.xml) is the same.
+  const pomFile = join(home, 'pom.xml')
+  if (existsSync(join(home, 'lib', '.complete')) && existsSync(pomFile) && readFileSync(pomFile, 'utf8') === pom) return false
+  requireTool('java', ['-version'], 'a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`')
+  requireTool('mvn', ['-v'], 'Apache Maven, e.g. `apt-get install maven`')
+  const started = Date.now()
+  log(`provisioning Kafka ${version}: resolving jars from Maven Central (first run only)`)
+  mkdirSync(home, { recursive: true })
+  writeFileSync(pomFile, pom)
   rmSync(join(home, 'lib'), { recursive: true, force: true })
   run('mvn', ['-B', '--no-transfer-progress', '-q',
     'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
