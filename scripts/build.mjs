@@ -3,7 +3,7 @@
 // Builds the npm package: ESM (dist/esm) and CommonJS (dist/cjs) JavaScript
 // with .d.ts, from the same erasable TypeScript sources Deno and Bun run directly.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -16,3 +16,8 @@ for (const project of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
 // Inside a "type": "module" package, .js files are ESM unless told otherwise.
 mkdirSync('dist/cjs', { recursive: true })
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
+// tsc writes files without the execute bit; `npx jaeger-kafka` (package.json
+// "bin") runs the file directly, so without it: "Permission denied".
+for (const binFile of ['dist/esm/cli/bin.js', 'dist/cjs/cli/bin.js']) {
+  if (existsSync(binFile)) chmodSync(binFile, 0o755)
+}

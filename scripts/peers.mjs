@@ -5,11 +5,15 @@
 //   - Jaeger v2 (`jaeger` binary) built with `go build` from the Go module proxy
 //   - kafka-secure: a second, locked-down broker from the same jars (SASL_SSL
 //     with PLAIN and SCRAM-SHA-512, SSL-only), started only when named
+//   - kafka4: the newest Kafka 4.x (KRaft only) as a plaintext broker on its
+//     own ports, so the smoke/sender/forwarder/outage tests also run against 4.x;
+//     started only when named
 //
-//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger|kafka-secure ...] [--json]
+//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger|kafka-secure|kafka4 ...] [--json]
 //
 // Without peer names a command acts on kafka and jaeger (DEFAULT_PEERS);
-// kafka-secure is opt-in because only the security tests need it.
+// kafka-secure and kafka4 are opt-in because only some tests need them.
+// `provision` without names provisions everything (kafka4's jars included).
 //
 // Provisioning (jars, Go build) is cached in ~/.cache/jaeger-kafka so a warm
 // start takes seconds. Processes are tracked with pid files and are only ever
@@ -37,6 +41,10 @@ export const config = {
   kafkaVersion: process.env.KAFKA_VERSION ?? '3.9.2',
   kafkaPort: Number(process.env.KAFKA_PORT ?? 9092),
   kafkaControllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 9093),
+  // The newest 4.x on Maven Central when this was written (4.3.1 also measured working).
+  kafka4Version: process.env.KAFKA4_VERSION ?? '4.4.0',
+  kafka4Port: Number(process.env.KAFKA4_PORT ?? 9097),
+  kafka4ControllerPort: Number(process.env.KAFKA4_CONTROLLER_PORT ?? 9098),
   // kafka-secure: SASL_SSL (PLAIN, SCRAM-SHA-512), SSL without client auth, PLAINTEXT controller.
   kafkaSecureSaslPort: Number(process.env.KAFKA_SECURE_SASL_PORT ?? 9094),
   kafkaSecureSslPort: Number(process.env.KAFKA_SECURE_SSL_PORT ?? 9095),
@@ -129,39 +137,50 @@ function startDetached(name, cmd, args, cwd, env = {}) {
 
 // ---------------------------------------------------------------- Kafka
 
-function kafkaHome() {
-  return join(config.cacheDir, `kafka-${config.kafkaVersion}`)
+// The two plaintext brokers differ only in name (run dir), version and ports.
+const BROKERS = {
+  kafka: () => ({ name: 'kafka', version: config.kafkaVersion, port: config.kafkaPort, controllerPort: config.kafkaControllerPort, portEnv: 'KAFKA_PORT / KAFKA_CONTROLLER_PORT' }),
+  kafka4: () => ({ name: 'kafka4', version: config.kafka4Version, port: config.kafka4Port, controllerPort: config.kafka4ControllerPort, portEnv: 'KAFKA4_PORT / KAFKA4_CONTROLLER_PORT' }),
 }
 
-const kafkaMajor = () => Number(config.kafkaVersion.split('.')[0])
+function kafkaHome(version = config.kafkaVersion) {
+  return join(config.cacheDir, `kafka-${version}`)
+}
 
-export function provisionKafka() {
-  const home = kafkaHome()
-  if (existsSync(join(home, 'lib', '.complete'))) return false
-  requireTool('java', ['-version'], 'a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`')
-  requireTool('mvn', ['-v'], 'Apache Maven, e.g. `apt-get install maven`')
-  const started = Date.now()
-  log(`provisioning Kafka ${config.kafkaVersion}: resolving jars from Maven Central (first run only)`)
-  mkdirSync(home, { recursive: true })
-  // 3.9 needs a logging backend (the tarball ships reload4j); 4.x brings log4j2.
-  const logging = kafkaMajor() >= 4 ? '' : `
+const kafkaMajor = (version) => Number(version.split('.')[0])
+
+export function provisionKafka(version = config.kafkaVersion) {
+  const home = kafkaHome(version)
+  // 3.9 needs a logging backend (the tarball ships reload4j); 4.x brings log4j2
+  // but, from Maven, no binding for the slf4j API the broker logs through.
+  const logging = kafkaMajor(version) >= 4 ? `
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.25.5</version></dependency>` : `
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
     <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>`
-  writeFileSync(join(home, 'pom.xml'), `<project>
+  const pom = `<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.peers</groupId><artifactId>kafka-peer</artifactId><version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${config.kafkaVersion}</version></dependency>${logging}
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>${logging}
   </dependencies>
 </project>
-`)
+`
+  // Provisioned jars stay valid while the recipe (pom.xml) is the same.
+  const pomFile = join(home, 'pom.xml')
+  if (existsSync(join(home, 'lib', '.complete')) && existsSync(pomFile) && readFileSync(pomFile, 'utf8') === pom) return false
+  requireTool('java', ['-version'], 'a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`')
+  requireTool('mvn', ['-v'], 'Apache Maven, e.g. `apt-get install maven`')
+  const started = Date.now()
+  log(`provisioning Kafka ${version}: resolving jars from Maven Central (first run only)`)
+  mkdirSync(home, { recursive: true })
+  writeFileSync(pomFile, pom)
   rmSync(join(home, 'lib'), { recursive: true, force: true })
   run('mvn', ['-B', '--no-transfer-progress', '-q',
     'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
     '-DincludeScope=runtime', '-DoutputDirectory=lib'], { cwd: home })
   writeFileSync(join(home, 'lib', '.complete'), new Date().toISOString())
-  log(`Kafka ${config.kafkaVersion} jars ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  log(`Kafka ${version} jars ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true
 }
 
@@ -178,25 +197,25 @@ group.initial.rebalance.delay.ms=0
 log.flush.interval.messages=1
 `
 
-function writeKafkaConfig() {
-  const dir = runDir('kafka')
+function writeKafkaConfig(broker) {
+  const dir = runDir(broker.name)
   const props = `process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@${HOST}:${config.kafkaControllerPort}
-listeners=PLAINTEXT://${HOST}:${config.kafkaPort},CONTROLLER://${HOST}:${config.kafkaControllerPort}
-advertised.listeners=PLAINTEXT://${HOST}:${config.kafkaPort}
+controller.quorum.voters=1@${HOST}:${broker.controllerPort}
+listeners=PLAINTEXT://${HOST}:${broker.port},CONTROLLER://${HOST}:${broker.controllerPort}
+advertised.listeners=PLAINTEXT://${HOST}:${broker.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=${join(dir, 'data')}
 ${SINGLE_NODE_PROPS}`
   writeFileSync(join(dir, 'server.properties'), props)
-  return writeKafkaLogConfig(dir)
+  return writeKafkaLogConfig(dir, broker.version)
 }
 
 /** Write the broker's logging config into `dir`; returns the JVM flag that selects it. */
-function writeKafkaLogConfig(dir) {
-  if (kafkaMajor() >= 4) {
+function writeKafkaLogConfig(dir, version) {
+  if (kafkaMajor(version) >= 4) {
     writeFileSync(join(dir, 'log4j2.properties'), `appender.e.type=Console
 appender.e.name=E
 appender.e.target=SYSTEM_ERR
@@ -216,11 +235,11 @@ log4j.appender.E.layout.ConversionPattern=[%d] %p %m (%c)%n
   return `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`
 }
 
-async function kafkaReady() {
-  if (!(await portOpen(config.kafkaPort))) return false
+async function kafkaReady(port = config.kafkaPort) {
+  if (!(await portOpen(port))) return false
   // A metadata round trip proves the broker, not just its socket, is up.
   const { Kafka, logLevel } = (await import('kafkajs')).default
-  const admin = new Kafka({ clientId: 'peers-probe', brokers: [`${HOST}:${config.kafkaPort}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin()
+  const admin = new Kafka({ clientId: 'peers-probe', brokers: [`${HOST}:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin()
   try {
     await admin.connect()
     const cluster = await admin.describeCluster()
@@ -232,29 +251,33 @@ async function kafkaReady() {
   }
 }
 
-async function startKafka() {
-  if (runningPid('kafka') !== undefined) {
-    await waitFor('Kafka', kafkaReady, 90_000, 'kafka')
+async function startKafka(broker) {
+  const { name, version, port } = broker
+  const ready = () => kafkaReady(port)
+  if (runningPid(name) !== undefined) {
+    await waitFor(name, ready, 90_000, name)
     return false
   }
-  provisionKafka()
-  const dir = runDir('kafka')
+  provisionKafka(version)
+  const dir = runDir(name)
   mkdirSync(dir, { recursive: true })
-  if (await portOpen(config.kafkaPort)) {
-    throw new Error(`port ${config.kafkaPort} is in use by a process these scripts did not start; stop it or set KAFKA_PORT`)
+  for (const p of [port, broker.controllerPort]) {
+    if (await portOpen(p)) {
+      throw new Error(`port ${p} is in use by a process these scripts did not start; stop it or set ${broker.portEnv}`)
+    }
   }
-  const logging = writeKafkaConfig()
-  const lib = join(kafkaHome(), 'lib', '*')
+  const logging = writeKafkaConfig(broker)
+  const lib = join(kafkaHome(version), 'lib', '*')
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
     const clusterId = randomBytes(16).toString('base64url')
     run('java', [logging, '-cp', lib, 'kafka.tools.StorageTool', 'format', '-t', clusterId,
       '-c', join(dir, 'server.properties'), '--ignore-formatted'], { stdio: ['ignore', 'ignore', 'inherit'] })
   }
   const started = Date.now()
-  startDetached('kafka', 'java', ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+  startDetached(name, 'java', ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     logging, '-cp', lib, 'kafka.Kafka', join(dir, 'server.properties')], dir)
-  await waitFor('Kafka', kafkaReady, 90_000, 'kafka')
-  log(`Kafka ${config.kafkaVersion} ready on ${HOST}:${config.kafkaPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  await waitFor(`${name} (Kafka ${version})`, ready, 90_000, name)
+  log(`${name}: Kafka ${version} ready on ${HOST}:${port} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true
 }
 
@@ -389,7 +412,7 @@ listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.se
 log.dirs=${f.data}
 ${SINGLE_NODE_PROPS}`
   writeFileSync(join(f.dir, 'server.properties'), props, { mode: 0o600 })
-  return writeKafkaLogConfig(f.dir)
+  return writeKafkaLogConfig(f.dir, config.kafkaVersion)
 }
 
 async function kafkaSecureReady() {
@@ -583,13 +606,16 @@ async function startJaeger() {
 // ---------------------------------------------------------------- commands
 
 const PEERS = {
-  kafka: { start: startKafka, ready: kafkaReady, provision: provisionKafka },
+  kafka: { start: () => startKafka(BROKERS.kafka()), ready: () => kafkaReady(config.kafkaPort), provision: () => provisionKafka(config.kafkaVersion) },
+  kafka4: { start: () => startKafka(BROKERS.kafka4()), ready: () => kafkaReady(config.kafka4Port), provision: () => provisionKafka(config.kafka4Version) },
   jaeger: { start: startJaeger, ready: jaegerReady, provision: provisionJaeger },
-  'kafka-secure': { start: startKafkaSecure, ready: kafkaSecureReady, provision: provisionKafka },
+  'kafka-secure': { start: startKafkaSecure, ready: kafkaSecureReady, provision: () => provisionKafka(config.kafkaVersion) },
 }
 
-/** What a command without peer names acts on; kafka-secure only runs when named. */
+/** What a command without peer names acts on; kafka-secure and kafka4 only run when named. */
 export const DEFAULT_PEERS = ['kafka', 'jaeger']
+/** What `provision` without names fetches: everything `npm test` starts. */
+export const ALL_PEERS = Object.keys(PEERS)
 
 /** Start the named peers (idempotent). Returns the names this call started. */
 export async function start(names = DEFAULT_PEERS) {
@@ -635,13 +661,14 @@ export function reset(names = DEFAULT_PEERS) {
   }
 }
 
-const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger|kafka-secure ...] [--json]
+const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger|kafka-secure|kafka4 ...] [--json]
 
 Without names a command acts on kafka and jaeger; kafka-secure (SASL_SSL/SSL
-broker for the security tests) only when named.
+broker for the security tests) and kafka4 (Kafka ${config.kafka4Version}) only when named.
 
 commands:
-  provision  fetch/build what the peers need (cached in ${config.cacheDir})
+  provision  fetch/build what the peers need (cached in ${config.cacheDir});
+             without names: every peer, kafka4's jars included
   start      start the peers (idempotent) and wait until they answer
   stop       stop peers started by these scripts (SIGTERM, then SIGKILL)
   kill       SIGKILL peers started by these scripts (crash tests)
@@ -649,18 +676,19 @@ commands:
   reset      wipe a stopped peer's data (Kafka topics, Jaeger config; kafka-secure
              also its CA, certificates and passwords, regenerated at next start)
 
-env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), JAEGER_COLLECTOR_PORT (14268),
+env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), JAEGER_COLLECTOR_PORT (14268),
      JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685),
      JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka),
      JAEGER_KAFKA_RUN_DIR (default <cache>/run: pid files, configs, data of running peers),
      KAFKA_SECURE_SASL_PORT (9094), KAFKA_SECURE_SSL_PORT (9095),
-     KAFKA_SECURE_CONTROLLER_PORT (9096)
+     KAFKA_SECURE_CONTROLLER_PORT (9096),
+     KAFKA4_VERSION (default ${config.kafka4Version}), KAFKA4_PORT (9097), KAFKA4_CONTROLLER_PORT (9098)
 kafka-secure writes <run dir>/kafka-secure/credentials.json (CA path, brokers, users).`
 
 async function main(argv) {
   const json = argv.includes('--json')
   const [command, ...rest] = argv.filter((a) => a !== '--json')
-  const names = rest.length ? rest : DEFAULT_PEERS
+  const names = rest.length ? rest : command === 'provision' ? ALL_PEERS : DEFAULT_PEERS
   for (const name of names) if (!(name in PEERS)) throw new Error(`unknown peer '${name}'\n${USAGE}`)
   switch (command) {
     case 'provision': for (const name of names) PEERS[name].provision(); break

@@ -22,7 +22,7 @@ import type { Logger } from '../src/kafka/logger.ts'
 import { safeLog } from '../src/kafka/logger.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
 import type { Env, KafkaReporterConfig } from './kafka-config.ts'
-import { isKafkaConfigured, kafkaConfigFromEnv, parseBrokers, senderOptionsFromConfig } from './kafka-config.ts'
+import { isKafkaConfigured, KAFKA_ENV, kafkaConfigFromEnv, parseBrokers, senderOptionsFromConfig } from './kafka-config.ts'
 import { KafkaReporter } from './kafka-reporter.ts'
 import { KafkaSender } from './kafka-sender.ts'
 import { reporterMetrics } from './metrics.ts'
@@ -178,11 +178,22 @@ function overriddenFromConfig(config: KafkaTracingConfig): string[] {
   return names
 }
 
+// initTracer(config) reads no variables, like jaeger-client's initTracer ignores
+// JAEGER_*. Someone who set JAEGER_KAFKA_BROKERS and called it would otherwise
+// get UDP reporting without a word: say so, once per call.
+function warnIgnoredEnv(logger: Logger): void {
+  const brokers = processEnv()[KAFKA_ENV.BROKERS]
+  if (brokers === undefined || brokers === '') return
+  safeLog(logger, 'error', `jaeger-kafka: ${KAFKA_ENV.BROKERS} is set but initTracer(config) ignores JAEGER_KAFKA_* variables (as jaeger-client's initTracer ignores JAEGER_*); spans go to the agent/collector, not Kafka. Call initTracerFromEnv() to use the variables, or set config.reporter.kafka.`)
+}
+
 /**
  * jaeger-client's `initTracer(config, options)`, reporting to Kafka when
  * `config.reporter.kafka` names brokers or a producer. Without it (or with
  * `config.disable`, or your own `options.reporter`) jaeger-client's
- * initTracer runs unchanged.
+ * initTracer runs unchanged. Like jaeger-client's, it reads no environment
+ * variables: with `JAEGER_KAFKA_BROKERS` set but no `config.reporter.kafka` it
+ * logs one line (to `options.logger`) pointing at `initTracerFromEnv()`.
  *
  * @example
  * ```ts
@@ -199,6 +210,7 @@ export function initTracer(config: KafkaTracingConfig, options: KafkaTracingOpti
     if (isKafkaConfigured(kafka) && options?.reporter && options.logger) {
       safeLog(options.logger, 'info', 'jaeger-kafka: options.reporter was given; config.reporter.kafka is ignored')
     }
+    if (!isKafkaConfigured(kafka) && !options?.reporter && !config?.disable && options?.logger) warnIgnoredEnv(options.logger)
     return jaeger.initTracer(config, options)
   }
   return initWith(jaeger, (opts) => jaeger.initTracer(config, opts), {

@@ -74,6 +74,18 @@ async function createTopic(topic: string, partitions = 3): Promise<void> {
   await admin.disconnect()
 }
 
+/** Records on `topic` now: the sum of its partitions' high watermarks (the topic is never truncated). */
+async function recordsOnTopic(topic: string): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** Read every record of `topic` until `done(records)` holds (or fail after `timeoutMs`). */
 async function readTopic(topic: string, done: (records: SpanRecord[]) => boolean, timeoutMs = 45_000): Promise<SpanRecord[]> {
   const consumer = kafka.consumer({ groupId: `${topic}-reader-${Math.random().toString(36).slice(2)}` })
@@ -179,14 +191,18 @@ test('a jaeger-client app using the drop-in initTracer() puts exactly N spans on
     span.log({ event: 'db.query', rows: i, 'db.statement': `SELECT * FROM users WHERE id = ${i}` })
     span.finish()
     recorded.push(span)
+    // Pacing, not synchronisation: the app yields now and then, so the burst spans several flushes.
     if (i % 300 === 0) await new Promise((r) => setTimeout(r, 10))
   }
   root.finish()
   recorded.push(root)
   await closeTracer(tracer)
 
-  const records = await readTopic(topic, (rs) => spanCount(rs) >= N)
-  await new Promise((r) => setTimeout(r, 500))
+  // close() returned after the broker acked everything: the topic now holds every
+  // record the sender wrote (duplicates included). Read exactly that many.
+  const onTopic = await recordsOnTopic(topic)
+  const records = await readTopic(topic, (rs) => rs.length >= onTopic)
+  assert.equal(records.length, onTopic)
   const spans = records.flatMap((r) => r.batch.spans)
   assert.equal(spans.length, N, 'exactly N spans, no duplicates')
   const bySpanId = new Map(spans.map((s) => [hex(s.spanId), s]))

@@ -6,14 +6,15 @@
 //   - tiny buffer cap: spans are dropped, and the drops equal the counters
 //     exactly (delivered + dropped = produced, and only delivered ones are on
 //     the topic).
-// It stops the Kafka peer other tests use, so it only runs when
-// JAEGER_KAFKA_OUTAGE_TESTS=1 (with the suite running serially):
+// It stops the Kafka peer other tests use (BROKER_PEER: `kafka`, or `kafka4` in
+// the Kafka 4 tier), so it only runs when JAEGER_KAFKA_OUTAGE_TESTS=1 (with the
+// suite running serially):
 //   JAEGER_KAFKA_OUTAGE_TESTS=1 npx tap test/integration/sender-outage.test.ts
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { test } from '../support/harness.ts'
 import { createTopic, spanIdsOn } from '../support/span-topic.ts'
-import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
+import { BROKER_PEER, KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { getKafkaSender, initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import type { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -22,12 +23,12 @@ const env = (globalThis as unknown as { process: { env: Record<string, string | 
 const ENABLED = env.JAEGER_KAFKA_OUTAGE_TESTS === '1'
 const OUTAGE_MS = Number(env.JAEGER_KAFKA_OUTAGE_MS ?? 20_000)
 
-/** `node scripts/peers.mjs <command> kafka`, without blocking this process's event loop. */
+/** `node scripts/peers.mjs <command> <broker under test>`, without blocking this process's event loop. */
 function peersAsync(command: 'start' | 'stop'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['scripts/peers.mjs', command, 'kafka'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    const child = spawn('node', ['scripts/peers.mjs', command, BROKER_PEER], { stdio: ['ignore', 'ignore', 'inherit'] })
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peers ${command} kafka exited with ${code}`))))
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peers ${command} ${BROKER_PEER} exited with ${code}`))))
   })
 }
 

@@ -4,6 +4,12 @@
 import { spawnSync } from 'node:child_process'
 
 export const KAFKA_BROKERS = (readEnv('KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',')
+/**
+ * The scripts/peers.mjs name of the broker at KAFKA_BROKERS, which outage tests
+ * stop and kill: `kafka` (3.9) by default, `kafka4` in the Kafka 4 tier.
+ */
+export const BROKER_PEER: BrokerPeer = readEnv('JAEGER_KAFKA_BROKER_PEER') === 'kafka4' ? 'kafka4' : 'kafka'
+export type BrokerPeer = 'kafka' | 'kafka4'
 export const JAEGER_COLLECTOR_URL = readEnv('JAEGER_COLLECTOR_URL') ?? 'http://127.0.0.1:14268/api/traces'
 export const JAEGER_QUERY_URL = readEnv('JAEGER_QUERY_URL') ?? 'http://127.0.0.1:16686'
 
@@ -18,7 +24,7 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /** Run `node scripts/peers.mjs <command> <name>` (stop/start/kill a peer in an outage test). */
-export function peers(command: 'start' | 'stop' | 'kill' | 'status', name: 'kafka' | 'jaeger'): void {
+export function peers(command: 'start' | 'stop' | 'kill' | 'status', name: BrokerPeer | 'jaeger'): void {
   const r = spawnSync('node', ['scripts/peers.mjs', command, name], { stdio: ['ignore', 'ignore', 'inherit'] })
   if (r.status !== 0) throw new Error(`peers ${command} ${name} failed with exit ${r.status}`)
 }

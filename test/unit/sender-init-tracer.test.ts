@@ -176,6 +176,36 @@ test('clientSpanFromTracerSpan() encodes byte for byte like ThriftUtils.spanToTh
   }
 })
 
+test('initTracer() with JAEGER_KAFKA_BROKERS set but no config.reporter.kafka stays on UDP and logs one line naming initTracerFromEnv', async () => {
+  const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env
+  const saved = env[KAFKA_ENV.BROKERS]
+  const log = logger()
+  const quiet = logger()
+  let tracer: JaegerTracer | undefined
+  let unset: JaegerTracer | undefined
+  try {
+    env[KAFKA_ENV.BROKERS] = '127.0.0.1:1'
+    tracer = initTracer({ serviceName: 'env-ignored', sampler: { type: 'const', param: 1 }, reporter: { agentHost: '127.0.0.1', agentPort: 6832 } }, { logger: log })
+    delete env[KAFKA_ENV.BROKERS]
+    unset = initTracer({ serviceName: 'no-env', sampler: { type: 'const', param: 1 }, reporter: { agentHost: '127.0.0.1', agentPort: 6832 } }, { logger: quiet })
+  } finally {
+    if (saved === undefined) delete env[KAFKA_ENV.BROKERS]
+    else env[KAFKA_ENV.BROKERS] = saved
+  }
+  const { reporter } = internals(tracer)
+  assert.equal(reporter.name(), 'RemoteReporter', 'the semantics stay: jaeger-client\'s initTracer, untouched')
+  assert.equal((reporter._sender as object).constructor.name, 'UDPSender')
+  tracer.startSpan('x').finish()
+  await close(tracer)
+  await close(unset)
+  const ours = log.lines.filter((l) => l.includes('jaeger-kafka'))
+  assert.equal(ours.length, 1, `one line, got ${JSON.stringify(ours)}`)
+  assert.match(ours[0] as string, /JAEGER_KAFKA_BROKERS/)
+  assert.match(ours[0] as string, /initTracerFromEnv\(\)/)
+  assert.match(ours[0] as string, /config\.reporter\.kafka/)
+  assert.deepEqual(quiet.lines.filter((l) => l.includes('jaeger-kafka')), [], 'nothing to say without the variable')
+})
+
 test('initTracerFromEnv() reads JAEGER_KAFKA_* and says once that Kafka wins over JAEGER_AGENT_HOST; secrets never logged', async () => {
   const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env
   const saved = { ...env }
