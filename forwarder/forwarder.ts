@@ -19,7 +19,7 @@
  * @module
  */
 import { ErrorCodes, JaegerKafkaError, describeError } from '../src/errors.ts'
-import { raceAbort, sleep } from './abortable.ts'
+import { raceAbort } from './abortable.ts'
 import { createCollectorClient } from './collector-client.ts'
 import { createForwarderHttpHandler } from './http-handler.ts'
 import type { ForwarderHealth, ForwarderHttpHandler } from './http-handler.ts'
@@ -413,7 +413,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (attempt >= 20) {
           throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { retriable: true, cause: error })
         }
-        await sleep(250, stopRequested.signal)
+        // A referenced timer (unlike the pipelines' backoff sleeps): start() is what keeps the caller waiting.
+        await raceAbort(new Promise((resolve) => setTimeout(resolve, 250)), stopRequested.signal)
       }
     }
   }
