@@ -356,10 +356,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   /**
    * Disconnect the consumer (which leaves the group, so the others get its
-   * partitions at once), the producer and the admin, at most `closeTimeoutMs`:
-   * a kafkajs disconnect during a connect or join can hang.
+   * partitions at once), the producer and the admin, at most `timeoutMs`:
+   * kafkajs's disconnect waits for requests in flight, such as a JoinGroup
+   * the broker holds until a crashed member's session expires.
    */
-  async function disconnectAll(): Promise<void> {
+  async function disconnectAll(timeoutMs = o.closeTimeoutMs): Promise<void> {
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['consumer', consumer && (() => consumer!.disconnect())],
       ['dead-letter producer', producer && (() => producer!.disconnect())],
@@ -378,9 +379,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         pending.delete(name)
       }
     }))
-    await withTimeout(all, o.closeTimeoutMs)
+    await withTimeout(all, timeoutMs)
     if (pending.size > 0) {
-      logger.warn(`Gave up disconnecting the ${[...pending].join(' and ')} after ${o.closeTimeoutMs} ms; the broker drops this member from group ${o.groupId} after the session timeout (${o.sessionTimeoutMs} ms)`)
+      logger.warn(`Gave up disconnecting the ${[...pending].join(' and ')} after ${timeoutMs} ms; the broker drops this member from group ${o.groupId} after the session timeout (${o.sessionTimeoutMs} ms)`)
     }
   }
 
@@ -446,7 +447,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         await unlessStopped(p.connect(), p)
         await unlessStopped(c.connect(), c)
         await subscribe(c)
-        // Resolves once the group is joined (which waits for every member to rejoin).
+        // Resolves once the group is joined, which waits for every member to
+        // rejoin (a crashed one: until its session timeout expires).
+        logger.info(`Joining group ${o.groupId} on ${o.topic}`)
         await unlessStopped(c.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -515,7 +518,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         logger.info(`Stopped; committed ${o.topic} ${committed.length > 0 ? committed.join(', ') : '(nothing new)'}`)
       }
       for (const pipeline of pipelines.values()) pipeline.abandon()
-      await disconnectAll()
+      // A consumer stopped before its join completed has no membership to give
+      // back (kafkajs learns its member id only from the join's answer) and its
+      // disconnect would wait for that answer: give it a moment, not more.
+      await disconnectAll(wasRunning ? o.closeTimeoutMs : Math.min(o.closeTimeoutMs, 1_000))
       status = 'stopped'
     })()
     return stopping
