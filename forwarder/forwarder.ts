@@ -405,7 +405,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function subscribe(c: KafkajsConsumerLike): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await c.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning })
+        // A metadata request, which kafkajs retries while the broker is away.
+        await raceAbort(c.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning }), stopRequested.signal)
         return
       } catch (error) {
         const type = (error as { type?: string })?.type

@@ -123,7 +123,7 @@ export function fakeKafka(options: {
   failSends?: number
   missingTopicFor?: number
   /** These calls never settle on their own (a broker that is unreachable, a join behind a dead member, a hung disconnect); `release()` settles them. */
-  hang?: ('producer.connect' | 'consumer.connect' | 'run' | 'consumer.disconnect')[]
+  hang?: ('producer.connect' | 'consumer.connect' | 'subscribe' | 'run' | 'consumer.disconnect')[]
 } = {}) {
   const events = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as const
   const listeners = new Map<string, ((event: { payload: unknown }) => void)[]>()
@@ -157,6 +157,7 @@ export function fakeKafka(options: {
           await maybeHang('consumer.disconnect')
         },
         async subscribe(s) {
+          await maybeHang('subscribe')
           if (missingTopicFor > 0) {
             missingTopicFor--
             throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' })

@@ -215,7 +215,7 @@ test('the consumer gets the group timing options: session 10 s, heartbeat 3 s, r
   t.done()
 })
 
-for (const phase of ['producer.connect', 'consumer.connect', 'run'] as const) {
+for (const phase of ['producer.connect', 'consumer.connect', 'subscribe', 'run'] as const) {
   test(`stop() during start() (${phase === 'run' ? 'joining the group' : phase} never finishes) ends start() and stop() at once, disconnected`, async () => {
     const kafka = fakeKafka({ hang: [phase] })
     const log = captureLogger()
@@ -233,6 +233,7 @@ for (const phase of ['producer.connect', 'consumer.connect', 'run'] as const) {
     // kafkajs must not restart a consumer whose join the stop cut short.
     const retry = kafka.state.consumerConfig?.retry as { restartOnFailure: (e: Error) => Promise<boolean> }
     assert.equal(await retry.restartOnFailure(new Error('KafkaJSConnectionClosedError')), false)
+    if (phase === 'subscribe') return // no connection of its own
     // A connect or join that still succeeds after the stop is disconnected again.
     const before = phase === 'producer.connect' ? kafka.state.producerDisconnected : kafka.state.disconnected
     kafka.release(phase)
