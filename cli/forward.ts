@@ -37,7 +37,8 @@ Flags (environment variable in brackets; flags win):
   --session-timeout MS   group session timeout: a crashed forwarder's partitions move to
                          the others after this long [JAEGER_KAFKA_SESSION_TIMEOUT]
                          (default 10000; at least the broker's group.min.session.timeout.ms, 6000)
-  --heartbeat-interval MS  [JAEGER_KAFKA_HEARTBEAT_INTERVAL] (default 3000; below the session timeout)
+  --heartbeat-interval MS  [JAEGER_KAFKA_HEARTBEAT_INTERVAL] (default 3000, or a third of a
+                         shorter session timeout)
   --rebalance-timeout MS how long a rebalance waits for members to rejoin
                          [JAEGER_KAFKA_REBALANCE_TIMEOUT] (default 60000)
   --help                 this text

@@ -47,7 +47,7 @@ export interface ForwarderOptions {
    * `group.min.session.timeout.ms` (6000 by default).
    */
   sessionTimeoutMs?: number
-  /** Heartbeat interval in ms (default 3000, a third of the session timeout; must be lower than it). */
+  /** Heartbeat interval in ms (default 3000, or a third of a shorter session timeout; must be lower than it). */
   heartbeatIntervalMs?: number
   /** How long a rebalance waits for every member to rejoin, in ms (default 60000, as kafkajs). */
   rebalanceTimeoutMs?: number
