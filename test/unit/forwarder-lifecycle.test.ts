@@ -208,6 +208,11 @@ test('the consumer gets the group timing options: session 10 s, heartbeat 3 s, r
   assert.equal(t.kafka.state.consumerConfig?.heartbeatInterval, 1_000)
   assert.equal(t.kafka.state.consumerConfig?.rebalanceTimeout, 20_000)
   await t.forwarder.stop()
+  const u = setup(() => 202, { sessionTimeoutMs: 6_000 })
+  await u.forwarder.start()
+  assert.equal(u.kafka.state.consumerConfig?.heartbeatInterval, 2_000, 'a third of a session shorter than 9 s')
+  await u.forwarder.stop()
+  u.done()
   const kafka = fakeKafka().kafka
   assert.throws(() => createForwarder({ kafka, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 6_000 }), /heartbeatIntervalMs 6000: must be lower than sessionTimeoutMs 6000/)
   assert.throws(() => createForwarder({ kafka, sessionTimeoutMs: 0 }), RangeError)
