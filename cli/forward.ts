@@ -18,7 +18,8 @@ Consume jaeger.thrift span batches from a Kafka topic and POST each one, unchang
 to the Jaeger collector. An offset is committed only after the collector accepted
 the record (2xx); 5xx/429/network errors are retried with backoff; records the
 collector can never accept (not a Batch, 400/413/415) go to the dead-letter topic.
-Stops cleanly on SIGTERM/SIGINT (finishes in-flight POSTs, commits, exits 0).
+Stops cleanly on SIGTERM/SIGINT at any moment, also while connecting or joining
+the group (finishes in-flight POSTs, commits, leaves the group, exits 0).
 
 Flags (environment variable in brackets; flags win):
   --brokers LIST         Kafka bootstrap brokers, comma-separated [JAEGER_KAFKA_BROKERS]
@@ -33,6 +34,13 @@ Flags (environment variable in brackets; flags win):
   --metrics-host HOST    interface for /metrics [JAEGER_KAFKA_METRICS_HOST] (default 127.0.0.1)
   --request-timeout MS   per-POST timeout [JAEGER_KAFKA_REQUEST_TIMEOUT] (default 10000)
   --in-flight N          POSTs in flight per partition [JAEGER_KAFKA_IN_FLIGHT] (default 4)
+  --session-timeout MS   group session timeout: a crashed forwarder's partitions move to
+                         the others after this long [JAEGER_KAFKA_SESSION_TIMEOUT]
+                         (default 10000; at least the broker's group.min.session.timeout.ms, 6000)
+  --heartbeat-interval MS  [JAEGER_KAFKA_HEARTBEAT_INTERVAL] (default 3000, or a third of a
+                         shorter session timeout)
+  --rebalance-timeout MS how long a rebalance waits for members to rejoin
+                         [JAEGER_KAFKA_REBALANCE_TIMEOUT] (default 60000)
   --help                 this text
 
 Collector auth (environment only, so secrets stay out of shell history and ps):
@@ -58,6 +66,9 @@ const FLAGS = {
   'metrics-host': { type: 'string' },
   'request-timeout': { type: 'string' },
   'in-flight': { type: 'string' },
+  'session-timeout': { type: 'string' },
+  'heartbeat-interval': { type: 'string' },
+  'rebalance-timeout': { type: 'string' },
   help: { type: 'boolean' },
 } as const
 
@@ -74,6 +85,9 @@ export function forwardOptions(argv: readonly string[], io: Pick<CliIo, 'env' | 
     collectorUrl: (flags.collector as string | undefined) ?? env.JAEGER_ENDPOINT,
     requestTimeoutMs: positiveInteger('--request-timeout', flags['request-timeout'] ?? env.JAEGER_KAFKA_REQUEST_TIMEOUT),
     maxInFlightPerPartition: positiveInteger('--in-flight', flags['in-flight'] ?? env.JAEGER_KAFKA_IN_FLIGHT),
+    sessionTimeoutMs: positiveInteger('--session-timeout', flags['session-timeout'] ?? env.JAEGER_KAFKA_SESSION_TIMEOUT),
+    heartbeatIntervalMs: positiveInteger('--heartbeat-interval', flags['heartbeat-interval'] ?? env.JAEGER_KAFKA_HEARTBEAT_INTERVAL),
+    rebalanceTimeoutMs: positiveInteger('--rebalance-timeout', flags['rebalance-timeout'] ?? env.JAEGER_KAFKA_REBALANCE_TIMEOUT),
   }
   if (kafka?.clientId !== undefined) options.clientId = kafka.clientId
   if (kafka?.ssl !== undefined) options.ssl = kafka.ssl
@@ -98,12 +112,21 @@ export async function runForward(argv: readonly string[], io: CliIo): Promise<nu
   }
   const { options, metricsPort, metricsHost } = forwardOptions(argv, io)
   const forwarder: Forwarder = createForwarder({ ...options, logger: io.logger, ...(io.fetch ? { fetch: io.fetch } : {}) })
-  const stopped = new Promise<void>((resolve) => io.onStopSignal(resolve))
+  // Listen before start(): a stop signal while connecting or joining the group
+  // cuts start() short (it then resolves) instead of waiting for it.
+  let stopSignalled = false
+  const stopped = new Promise<void>((resolve) =>
+    io.onStopSignal(() => {
+      stopSignalled = true
+      io.err('jaeger-kafka forward: stopping (finishing in-flight POSTs, committing, leaving the group)')
+      void forwarder.stop()
+      resolve()
+    }),
+  )
   await forwarder.start()
-  const server = metricsPort > 0 ? await serveForwarderHttp(forwarder.handler, { port: metricsPort, host: metricsHost }) : undefined
-  io.err(`jaeger-kafka forward: ${options.topic ?? 'jaeger-spans'} → ${options.collectorUrl ?? 'http://127.0.0.1:14268/api/traces'}${server ? `, metrics on ${server.url}/metrics` : ''}`)
+  const server = !stopSignalled && metricsPort > 0 ? await serveForwarderHttp(forwarder.handler, { port: metricsPort, host: metricsHost }) : undefined
+  if (!stopSignalled) io.err(`jaeger-kafka forward: ${options.topic ?? 'jaeger-spans'} → ${options.collectorUrl ?? 'http://127.0.0.1:14268/api/traces'}${server ? `, metrics on ${server.url}/metrics` : ''}`)
   await stopped
-  io.err('jaeger-kafka forward: stopping (finishing in-flight POSTs, committing)')
   await forwarder.stop()
   await server?.close()
   const m = forwarder.metrics()

@@ -19,6 +19,7 @@
  * @module
  */
 import { ErrorCodes, JaegerKafkaError, describeError } from '../src/errors.ts'
+import { raceAbort } from './abortable.ts'
 import { createCollectorClient } from './collector-client.ts'
 import { createForwarderHttpHandler } from './http-handler.ts'
 import type { ForwarderHealth, ForwarderHttpHandler } from './http-handler.ts'
@@ -41,11 +42,16 @@ import type { SpanRecord } from './record.ts'
 
 /** A running (or runnable) forwarder. */
 export interface Forwarder {
-  /** Connect, join the group and start forwarding; resolves once the group is joined. */
+  /**
+   * Connect, join the group and start forwarding; resolves once the group is
+   * joined, or as soon as stop() is called meanwhile (connecting, joining).
+   */
   start(): Promise<void>
   /**
    * Stop fetching, let POSTs in flight finish (up to `drainTimeoutMs`), commit
-   * what was forwarded or dead-lettered, disconnect. Idempotent.
+   * what was forwarded or dead-lettered (up to `closeTimeoutMs`), leave the
+   * group and disconnect (up to `closeTimeoutMs`). Works at any moment: during
+   * start() it cuts the connect or group join short. Idempotent.
    */
   stop(): Promise<void>
   /** Counters, latency histogram and per-partition offsets, lag and state. */
@@ -121,6 +127,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let adminConnected = false
   let starting: Promise<void> | undefined
   let stopping: Promise<void> | undefined
+  // Aborted by stop(): start() stops waiting for kafkajs, and its retries stop.
+  const stopRequested = new AbortController()
 
   const pipelines = new Map<string, PartitionPipeline>()
   let assignment: { topic: string; partition: number }[] = []
@@ -242,6 +250,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   }
 
   function onCrash(payload: unknown): void {
+    // A join cut short by stop() ends in a kafkajs crash: expected, not news.
+    if (stopRequested.signal.aborted) return
     const { error, restart } = (payload ?? {}) as { error?: unknown; restart?: boolean }
     if (restart) {
       logger.warn(`Kafka consumer crashed (${describeError(error)}); kafkajs restarts it`)
@@ -344,21 +354,48 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     })
   }
 
-  async function disconnectAll(): Promise<void> {
+  /**
+   * Disconnect the consumer (which leaves the group, so the others get its
+   * partitions at once), the producer and the admin, at most `timeoutMs`:
+   * kafkajs's disconnect waits for requests in flight, such as a JoinGroup
+   * the broker holds until a crashed member's session expires.
+   */
+  async function disconnectAll(timeoutMs = o.closeTimeoutMs): Promise<void> {
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['consumer', consumer && (() => consumer!.disconnect())],
       ['dead-letter producer', producer && (() => producer!.disconnect())],
       ['admin', admin && adminConnected ? () => admin!.disconnect() : undefined],
     ]
-    for (const [name, step] of steps) {
-      if (!step) continue
+    adminConnected = false
+    const pending = new Set<string>()
+    const all = Promise.all(steps.map(async ([name, step]) => {
+      if (!step) return
+      pending.add(name)
       try {
         await step()
       } catch (error) {
         logger.warn(`Cannot disconnect the ${name}: ${describeError(error)}`)
+      } finally {
+        pending.delete(name)
       }
+    }))
+    await withTimeout(all, timeoutMs)
+    if (pending.size > 0) {
+      logger.warn(`Gave up disconnecting the ${[...pending].join(' and ')} after ${timeoutMs} ms; the broker drops this member from group ${o.groupId} after the session timeout (${o.sessionTimeoutMs} ms)`)
     }
-    adminConnected = false
+  }
+
+  /**
+   * `promise` (a kafkajs connect or run), or `Aborted` as soon as stop() is
+   * called. kafkajs cannot cancel a connect or a join, so one that still
+   * succeeds after the stop is disconnected then.
+   */
+  function unlessStopped<T>(promise: Promise<T>, client: { disconnect(): Promise<void> }): Promise<T> {
+    promise.then(
+      () => (stopRequested.signal.aborted ? client.disconnect() : undefined),
+      () => {},
+    ).catch(() => {})
+    return raceAbort(promise, stopRequested.signal)
   }
 
   /**
@@ -368,7 +405,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function subscribe(c: KafkajsConsumerLike): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await c.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning })
+        // A metadata request, which kafkajs retries while the broker is away.
+        await raceAbort(c.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning }), stopRequested.signal)
         return
       } catch (error) {
         const type = (error as { type?: string })?.type
@@ -377,7 +415,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (attempt >= 20) {
           throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { retriable: true, cause: error })
         }
-        await new Promise((resolve) => setTimeout(resolve, 250))
+        // A referenced timer (unlike the pipelines' backoff sleeps): start() is what keeps the caller waiting.
+        await raceAbort(new Promise((resolve) => setTimeout(resolve, 250)), stopRequested.signal)
       }
     }
   }
@@ -387,30 +426,47 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     status = 'starting'
     starting = (async () => {
       try {
-        const kafka = await buildKafka()
-        // A short fetch long-poll, so stop() (which waits for the current fetch) is quick.
-        consumer = kafka.consumer({ maxWaitTimeInMs: 1_000, ...o.consumerConfig, groupId: o.groupId })
-        producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 3 } })
+        const kafka = await raceAbort(buildKafka(), stopRequested.signal)
+        const userRetry = (o.consumerConfig.retry ?? {}) as { restartOnFailure?: (error: Error) => Promise<boolean> }
+        const c = kafka.consumer({
+          // A short fetch long-poll, so stop() (which waits for the current fetch) is quick.
+          maxWaitTimeInMs: 1_000,
+          sessionTimeout: o.sessionTimeoutMs,
+          heartbeatInterval: o.heartbeatIntervalMs,
+          rebalanceTimeout: o.rebalanceTimeoutMs,
+          ...o.consumerConfig,
+          // After stop(), a crash (e.g. the join it cut short) must not restart the consumer.
+          retry: { ...userRetry, restartOnFailure: async (error: Error) => !stopRequested.signal.aborted && (userRetry.restartOnFailure ? await userRetry.restartOnFailure(error) : true) },
+          groupId: o.groupId,
+        })
+        const p = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 3 } })
+        consumer = c
+        producer = p
         admin = kafka.admin()
-        consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment(event.payload))
-        consumer.on(consumer.events.CRASH, (event) => onCrash(event.payload))
-        await producer.connect()
-        await consumer.connect()
-        await subscribe(consumer)
-        await consumer.run({
+        c.on(c.events.GROUP_JOIN, (event) => onAssignment(event.payload))
+        c.on(c.events.CRASH, (event) => onCrash(event.payload))
+        await unlessStopped(p.connect(), p)
+        await unlessStopped(c.connect(), c)
+        await subscribe(c)
+        // Resolves once the group is joined, which waits for every member to
+        // rejoin (a crashed one: until its session timeout expires).
+        logger.info(`Joining group ${o.groupId} on ${o.topic}`)
+        await unlessStopped(c.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
           eachBatch,
-        })
+        }), c)
       } catch (error) {
+        // stop() was called: it disconnects; start() just ends.
+        if (stopRequested.signal.aborted) return
         status = 'failed'
         failure = describeError(error)
         await disconnectAll()
         if (error instanceof JaegerKafkaError) throw error
         throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot start the forwarder: ${failure}`, { retriable: true, cause: error })
       }
-      if (status !== 'starting') return
+      if (status !== 'starting' || stopRequested.signal.aborted) return
       status = 'running'
       metrics.setUp(true)
       logger.info(`Forwarding ${o.topic} (group ${o.groupId}) to ${collector.displayUrl}; dead letters to ${o.deadLetterTopic}`)
@@ -424,6 +480,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   async function stop(): Promise<void> {
     if (stopping) return stopping
+    stopRequested.abort()
     // Stop fetching right away, before anything else is awaited.
     if (status === 'running') {
       try {
@@ -437,14 +494,16 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         status = 'stopped'
         return
       }
+      // Settles at once: start() races the stop signal.
       await starting?.catch(() => {})
       if (status === 'stopped') return
-      const wasFailed = status === 'failed'
+      // Only a forwarder that joined the group has records to drain and commit.
+      const wasRunning = status === 'running'
       status = 'stopping'
       metrics.setUp(false)
       if (commitTimer !== undefined) clearTimeout(commitTimer)
       commitTimer = undefined
-      if (consumer && !wasFailed) {
+      if (consumer && wasRunning) {
         try {
           // Stop fetching; the consumer stays in the group so the final commit counts.
           consumer.pause([{ topic: o.topic }])
@@ -452,13 +511,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           // Not running (failed start): nothing is fetched anyway.
         }
         await Promise.all([...pipelines.values()].map((p) => p.drain(o.drainTimeoutMs)))
-        await commitChain
-        await commitNow()
+        const committing = commitChain.then(commitNow)
+        if ((await withTimeout(committing.then(() => true), o.closeTimeoutMs)) === undefined) {
+          logger.warn(`The final commit did not finish within ${o.closeTimeoutMs} ms; the records after the last commit are forwarded again by the next owner`)
+        }
         const committed = [...pipelines.values()].filter((p) => p.lastCommitted !== undefined).map((p) => `${p.partition}@${p.lastCommitted}`)
         logger.info(`Stopped; committed ${o.topic} ${committed.length > 0 ? committed.join(', ') : '(nothing new)'}`)
       }
       for (const pipeline of pipelines.values()) pipeline.abandon()
-      await disconnectAll()
+      // A consumer stopped before its join completed has no membership to give
+      // back (kafkajs learns its member id only from the join's answer) and its
+      // disconnect would wait for that answer: give it a moment, not more.
+      await disconnectAll(wasRunning ? o.closeTimeoutMs : Math.min(o.closeTimeoutMs, 1_000))
       status = 'stopped'
     })()
     return stopping

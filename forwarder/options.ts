@@ -40,7 +40,18 @@ export interface ForwarderOptions {
   fromBeginning?: boolean
   /** Dead-letter topic (default `<topic>.dlq`). */
   deadLetterTopic?: string
-  /** Extra kafkajs consumer settings (`sessionTimeout`, `heartbeatInterval`, `maxBytesPerPartition`, `maxWaitTimeInMs` (default here 1000), …). */
+  /**
+   * Group session timeout in ms (default 10000): how long the broker waits for
+   * heartbeats before it declares a crashed forwarder dead and hands its
+   * partitions to the others. At least the broker's
+   * `group.min.session.timeout.ms` (6000 by default).
+   */
+  sessionTimeoutMs?: number
+  /** Heartbeat interval in ms (default 3000, or a third of a shorter session timeout; must be lower than it). */
+  heartbeatIntervalMs?: number
+  /** How long a rebalance waits for every member to rejoin, in ms (default 60000, as kafkajs). */
+  rebalanceTimeoutMs?: number
+  /** Extra kafkajs consumer settings (`maxBytesPerPartition`, `maxWaitTimeInMs` (default here 1000), …); they win over the options above. */
   consumerConfig?: Record<string, unknown>
 
   // --- Collector ---
@@ -73,6 +84,12 @@ export interface ForwarderOptions {
   commitIntervalMs?: number
   /** How long stop() lets in-flight POSTs finish before aborting them (default 10000). */
   drainTimeoutMs?: number
+  /**
+   * How long stop() waits for the final commit, and then for leaving the group
+   * and disconnecting, in ms (default 5000 each). So stop() ends within
+   * `drainTimeoutMs` + 2 × `closeTimeoutMs` whatever the broker does.
+   */
+  closeTimeoutMs?: number
 
   // --- Observability ---
   /** Log sink (default `console`); never receives secrets. */
@@ -97,6 +114,9 @@ export interface ResolvedForwarderOptions {
   groupId: string
   fromBeginning: boolean
   deadLetterTopic: string
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
   consumerConfig: Record<string, unknown>
   collectorUrl: string
   auth?: CollectorAuth
@@ -110,6 +130,7 @@ export interface ResolvedForwarderOptions {
   retry: ResolvedRetry
   commitIntervalMs: number
   drainTimeoutMs: number
+  closeTimeoutMs: number
   logger: ForwarderLogger
   clientLogLevel: ClientLogLevel
   watermarkRefreshMs: number
@@ -118,6 +139,17 @@ export interface ResolvedForwarderOptions {
 
 /** Default consumer group. */
 export const DEFAULT_GROUP_ID = 'jaeger-kafka-forwarder'
+
+/**
+ * Group timing defaults. A SIGKILLed forwarder's partitions move after the
+ * session timeout: kafkajs's 30 s was most of a restart's downtime. 10 s
+ * (Kafka's own client default since 3.0 is 45 s, librdkafka's 45 s) stays well
+ * above the broker's 6 s minimum and tolerates two missed heartbeats at 3 s;
+ * the batch handler returns at once, so heartbeats are never starved by work.
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -161,6 +193,11 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
   }
   const level = options.clientLogLevel ?? 'error'
   if (!['nothing', 'error', 'warn', 'info', 'debug'].includes(level)) throw new RangeError(`Cannot use clientLogLevel ${String(level)}`)
+  const sessionTimeoutMs = positiveInt('sessionTimeoutMs', options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS)
+  const heartbeatIntervalMs = positiveInt('heartbeatIntervalMs', options.heartbeatIntervalMs, Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(sessionTimeoutMs / 3)))
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new RangeError(`Cannot use heartbeatIntervalMs ${heartbeatIntervalMs}: must be lower than sessionTimeoutMs ${sessionTimeoutMs} (about a third of it)`)
+  }
   const resolved: ResolvedForwarderOptions = {
     clientId: nonEmptyString('clientId', options.clientId, 'jaeger-kafka-forwarder'),
     connectionTimeoutMs: positiveInt('connectionTimeoutMs', options.connectionTimeoutMs, 3_000),
@@ -168,6 +205,9 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     groupId: nonEmptyString('groupId', options.groupId, DEFAULT_GROUP_ID),
     fromBeginning: options.fromBeginning ?? true,
     deadLetterTopic,
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    rebalanceTimeoutMs: positiveInt('rebalanceTimeoutMs', options.rebalanceTimeoutMs, DEFAULT_REBALANCE_TIMEOUT_MS),
     consumerConfig: { ...options.consumerConfig },
     collectorUrl: nonEmptyString('collectorUrl', options.collectorUrl, DEFAULT_COLLECTOR_URL),
     headers: { ...options.headers },
@@ -179,6 +219,7 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     retry: resolveRetry(options.retry),
     commitIntervalMs: nonNegative('commitIntervalMs', options.commitIntervalMs, 100),
     drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs, 10_000),
+    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 5_000),
     logger: options.logger ?? consoleLogger,
     clientLogLevel: level,
     watermarkRefreshMs: nonNegative('watermarkRefreshMs', options.watermarkRefreshMs, 5_000),

@@ -22,6 +22,7 @@ import type { ForwarderMetrics, PartitionState } from './metrics.ts'
 import { createOffsetTracker } from './offset-tracker.ts'
 import { validateRecord } from './record.ts'
 import type { SpanRecord, Validation } from './record.ts'
+import { Aborted, raceAbort, sleep } from './abortable.ts'
 
 /** What a pipeline needs from the forwarder. */
 export interface PipelineDeps {
@@ -73,43 +74,6 @@ interface Item {
   readonly record: SpanRecord
   readonly validation: Validation
   attempts: number
-}
-
-class Aborted extends Error {}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Aborted())
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new Aborted())
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    ;(timer as { unref?: () => void }).unref?.()
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** `promise`, or a rejection with `Aborted` as soon as `signal` aborts (the promise itself keeps running). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Aborted())
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Aborted())
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0)

@@ -71,9 +71,8 @@ test(`a forwarder SIGKILLed ${KILLS} times while draining ${RECORDS} records los
     const last = children[KILLS]!
     await waitUntilCommittedToEnd(groupId, topic, 120_000)
     const drainSeconds = (Date.now() - began) / 1000
-    await stopChild(last, 'SIGTERM')
-    // The exit code is not checked: Deno's child_process reports a child that
-    // handled SIGTERM and exited 0 as killed by SIGTERM.
+    const exit = await stopChild(last, 'SIGTERM')
+    assert.equal(exit.code, 0, `graceful stop on SIGTERM:\n${last.stderr()}`)
     assert.ok(last.stdout().includes('stopped'), `graceful stop on SIGTERM:\n${last.stderr()}`)
     assert.deepEqual(await committedOffsets(groupId, topic), await endOffsets(topic))
 

@@ -4,65 +4,19 @@
 // records it had forwarded but not yet committed when it died (counted
 // exactly). Runs the child with the current runtime (Node + tsx, Deno, Bun).
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { runtime, test } from '../support/harness.ts'
 import { KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { startCollectorProxy } from '../support/forwarder-proxy.ts'
 import { waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, countByTrace, createTopics, endOffsets, produce, spanRecords, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
+import { startChild, stopChild } from '../support/faults.ts'
+import type { Child } from '../support/faults.ts'
 
 const CHILD = fileURLToPath(new URL('../support/forwarder-child.ts', import.meta.url))
 const PARTITIONS = 2
 const RECORDS = 300
 const SPANS = 2
-
-function childCommand(): [string, string[]] {
-  if (runtime === 'deno') return [process.execPath, ['run', '-A', CHILD]]
-  if (runtime === 'bun') return [process.execPath, [CHILD]]
-  return [process.execPath, ['--import', 'tsx', CHILD]]
-}
-
-interface Child {
-  proc: ChildProcess
-  ready: Promise<void>
-  exited: Promise<number | null>
-  stdout: () => string
-  stderr: () => string
-}
-
-function startChild(env: Record<string, string>): Child {
-  const [cmd, args] = childCommand()
-  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  const ready = new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Uint8Array) => {
-      out += new TextDecoder().decode(chunk)
-      if (out.includes('ready')) resolve()
-    })
-    proc.once('exit', (code) => reject(new Error(`forwarder child exited with ${code} before it was ready:\n${err}`)))
-  })
-  ready.catch(() => {})
-  proc.stderr!.on('data', (chunk: Uint8Array) => {
-    err += new TextDecoder().decode(chunk)
-  })
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
-  return { proc, ready, exited, stdout: () => out, stderr: () => err }
-}
-
-async function stopChild(child: Child, signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
-  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return child.proc.exitCode
-  child.proc.kill(signal)
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000)
-  try {
-    return await child.exited
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 test('a forwarder killed with SIGKILL mid-drain and restarted loses no span; duplicates are exactly the uncommitted in-flight records', async () => {
   const topic = uniqueTopic('fwd-crash')
@@ -77,7 +31,7 @@ test('a forwarder killed with SIGKILL mid-drain and restarted loses no span; dup
   let first: Child | undefined
   let second: Child | undefined
   try {
-    first = startChild(env)
+    first = startChild(CHILD, env)
     await first.ready
     await waitFor(() => proxy.accepted().length >= RECORDS / 4, 30_000, 'a quarter of the backlog forwarded')
     await stopChild(first, 'SIGKILL')
@@ -95,12 +49,11 @@ test('a forwarder killed with SIGKILL mid-drain and restarted loses no span; dup
       return acceptedBefore.has(id) && offset >= committed
     }).length
 
-    second = startChild(env)
+    second = startChild(CHILD, env)
     await second.ready
     await waitUntilCommittedToEnd(groupId, topic, 40_000)
-    await stopChild(second, 'SIGTERM')
-    // The exit code is not checked: Deno's child_process reports a child that
-    // handled SIGTERM and exited 0 as killed by SIGTERM.
+    const exit = await stopChild(second, 'SIGTERM')
+    assert.equal(exit.code, 0, `graceful stop on SIGTERM:\n${second.stderr()}`)
     assert.ok(second.stdout().includes('stopped'), `graceful stop on SIGTERM:\n${second.stderr()}`)
     assert.deepEqual(await committedOffsets(groupId, topic), await endOffsets(topic))
 

@@ -97,7 +97,13 @@ export function startChild(file: string, env: Record<string, string>, args: stri
 /** Send `signal`; SIGKILL after `graceMs`. Resolves with how the child ended. */
 export async function stopChild(child: Child, signal: 'SIGTERM' | 'SIGKILL', graceMs = 15_000): Promise<{ code: number | null; signal: string | null }> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return { code: child.proc.exitCode, signal: child.proc.signalCode }
-  child.proc.kill(signal)
+  // process.kill, not child.proc.kill: Deno's child_process reports a child
+  // that it signalled with .kill() as killed, even when the child exited 0.
+  try {
+    process.kill(child.proc.pid!, signal)
+  } catch {
+    // Exited in between.
+  }
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs)
   try {
     return await child.exited

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A forwarder in its own process, for crash tests. Configured by environment:
-//   KAFKA_BROKERS, FWD_TOPIC, FWD_GROUP, FWD_COLLECTOR_URL, FWD_IN_FLIGHT (4).
+//   KAFKA_BROKERS, FWD_TOPIC, FWD_GROUP, FWD_COLLECTOR_URL, FWD_IN_FLIGHT (4),
+//   FWD_SESSION_TIMEOUT (6000 ms, the broker minimum).
 // Prints "ready" on stdout once the group is joined; on SIGTERM/SIGINT stops
 // gracefully, prints "stopped" and exits 0. Runs on Node (--import tsx),
 // Deno (run -A) and Bun.
@@ -20,8 +21,9 @@ const forwarder = createForwarder({
   collectorUrl: env('FWD_COLLECTOR_URL'),
   maxInFlightPerPartition: Number(env('FWD_IN_FLIGHT', '4')),
   clientLogLevel: 'nothing',
-  // A killed member is noticed after 6 s (the broker minimum), not kafkajs's default 30 s.
-  consumerConfig: { sessionTimeout: 6_000, heartbeatInterval: 1_000 },
+  // A killed member is noticed after 6 s (the broker minimum) unless a test asks for longer.
+  sessionTimeoutMs: Number(env('FWD_SESSION_TIMEOUT', '6000')),
+  heartbeatIntervalMs: 1_000,
   retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
   logger: { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) },
 })

@@ -119,7 +119,12 @@ interface FakeMessage {
 }
 
 /** A fake kafkajs client: the test delivers batches and group joins; commits, pauses and dead letters are recorded. */
-export function fakeKafka(options: { failSends?: number; missingTopicFor?: number } = {}) {
+export function fakeKafka(options: {
+  failSends?: number
+  missingTopicFor?: number
+  /** These calls never settle on their own (a broker that is unreachable, a join behind a dead member, a hung disconnect); `release()` settles them. */
+  hang?: ('producer.connect' | 'consumer.connect' | 'subscribe' | 'run' | 'consumer.disconnect')[]
+} = {}) {
   const events = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as const
   const listeners = new Map<string, ((event: { payload: unknown }) => void)[]>()
   const commits: { topic: string; partition: number; offset: string }[][] = []
@@ -129,7 +134,14 @@ export function fakeKafka(options: { failSends?: number; missingTopicFor?: numbe
   let missingTopicFor = options.missingTopicFor ?? 0
   let runConfig: { autoCommit?: boolean; eachBatchAutoResolve?: boolean; eachBatch: (payload: KafkajsEachBatchPayload) => Promise<void> } | undefined
   const resolved = new Map<string, string>()
-  const state = { connected: 0, disconnected: 0, subscribed: [] as string[], fromBeginning: undefined as boolean | undefined, consumerConfig: undefined as Record<string, unknown> | undefined }
+  const state = { connected: 0, disconnected: 0, producerDisconnected: 0, subscribed: [] as string[], fromBeginning: undefined as boolean | undefined, consumerConfig: undefined as Record<string, unknown> | undefined }
+  const hung = new Set(options.hang ?? [])
+  const releases = new Map<string, () => void>()
+  const entered = new Set<string>()
+  const maybeHang = async (name: NonNullable<typeof options.hang>[number]): Promise<void> => {
+    entered.add(name)
+    if (hung.has(name)) await new Promise<void>((resolve) => releases.set(name, resolve))
+  }
 
   const kafka: KafkajsLike = {
     consumer(config) {
@@ -137,12 +149,15 @@ export function fakeKafka(options: { failSends?: number; missingTopicFor?: numbe
       return {
         events,
         async connect() {
+          await maybeHang('consumer.connect')
           state.connected++
         },
         async disconnect() {
           state.disconnected++
+          await maybeHang('consumer.disconnect')
         },
         async subscribe(s) {
+          await maybeHang('subscribe')
           if (missingTopicFor > 0) {
             missingTopicFor--
             throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' })
@@ -152,6 +167,7 @@ export function fakeKafka(options: { failSends?: number; missingTopicFor?: numbe
         },
         async run(config) {
           runConfig = config
+          await maybeHang('run')
         },
         async commitOffsets(offsets) {
           commits.push(offsets.map((o) => ({ ...o })))
@@ -170,8 +186,12 @@ export function fakeKafka(options: { failSends?: number; missingTopicFor?: numbe
     },
     producer() {
       return {
-        async connect() {},
-        async disconnect() {},
+        async connect() {
+          await maybeHang('producer.connect')
+        },
+        async disconnect() {
+          state.producerDisconnected++
+        },
         async send(record) {
           if (failSends > 0) {
             failSends--
@@ -203,6 +223,13 @@ export function fakeKafka(options: { failSends?: number; missingTopicFor?: numbe
     state,
     get runConfig() {
       return runConfig
+    },
+    /** Whether the forwarder has called this (hung or not). */
+    entered: (name: string): boolean => entered.has(name),
+    /** Settle a hung call (as if the broker answered late). */
+    release(name: string): void {
+      hung.delete(name as never)
+      releases.get(name)?.()
     },
     /** The last committed offset per partition, as the group would see it. */
     committed(topic: string, partition: number): string | undefined {

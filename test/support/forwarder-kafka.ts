@@ -86,6 +86,13 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
   return out
 }
 
+/** The group's state and member ids (admin describeGroups). */
+export async function describeGroup(groupId: string): Promise<{ state: string; members: string[] }> {
+  const { groups } = await withAdmin((admin) => admin.describeGroups([groupId]))
+  const group = groups[0]
+  return { state: group?.state ?? 'Dead', members: (group?.members ?? []).map((m) => m.memberId) }
+}
+
 /** Poll until the group's committed offsets equal the topic's end offsets. */
 export async function waitUntilCommittedToEnd(groupId: string, topic: string, timeoutMs = 30_000): Promise<Map<number, bigint>> {
   const end = await endOffsets(topic)

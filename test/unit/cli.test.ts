@@ -47,6 +47,21 @@ test('forward options come from env, and flags win over env', () => {
   assert.equal(withFlags.options.maxInFlightPerPartition, 2)
 })
 
+test('forward group timing comes from JAEGER_KAFKA_SESSION_TIMEOUT / _HEARTBEAT_INTERVAL / _REBALANCE_TIMEOUT, flags win', () => {
+  const io = fakeIo({ JAEGER_KAFKA_SESSION_TIMEOUT: '12000', JAEGER_KAFKA_HEARTBEAT_INTERVAL: '4000', JAEGER_KAFKA_REBALANCE_TIMEOUT: '30000' })
+  const fromEnv = forwardOptions([], io).options
+  assert.equal(fromEnv.sessionTimeoutMs, 12_000)
+  assert.equal(fromEnv.heartbeatIntervalMs, 4_000)
+  assert.equal(fromEnv.rebalanceTimeoutMs, 30_000)
+  const withFlags = forwardOptions(['--session-timeout', '6000', '--heartbeat-interval=1000', '--rebalance-timeout', '20000'], io).options
+  assert.equal(withFlags.sessionTimeoutMs, 6_000)
+  assert.equal(withFlags.heartbeatIntervalMs, 1_000)
+  assert.equal(withFlags.rebalanceTimeoutMs, 20_000)
+  const defaults = forwardOptions([], fakeIo()).options
+  assert.equal('sessionTimeoutMs' in defaults, false, 'unset: the forwarder default applies')
+  assert.throws(() => forwardOptions(['--session-timeout', 'soon'], fakeIo()), /--session-timeout must be a non-negative integer/)
+})
+
 test('forward options take collector auth and Kafka TLS/SASL from env only', () => {
   const basic = forwardOptions([], fakeIo({ JAEGER_USER: 'u', JAEGER_PASSWORD: 'p' })).options
   assert.deepEqual(basic.auth, { username: 'u', password: 'p' })

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // createForwarder() against a fake kafkajs client and a fake collector:
 // consumer settings, explicit commits of offset + 1, independent partitions,
-// rebalances, graceful stop, crash handling and option validation.
+// rebalances, graceful stop (also while connecting or joining), crash
+// handling and option validation.
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
@@ -121,7 +122,8 @@ test('a revoked partition is dropped at the rebalance and not committed any more
   await waitFor(() => gate.release !== undefined)
   s.kafka.join({ spans: [1] })
   gate.release!()
-  await new Promise((r) => setTimeout(r, 50))
+  // The revoke aborted the partition's POST in flight and dropped its pipeline: nothing can commit it any more.
+  await waitFor(() => s.forwarder.metrics().posts.aborted === 1, 5000, 'the revoked partition\'s POST aborted')
   assert.equal(s.kafka.committed('spans', 0), undefined, 'the new owner re-reads partition 0')
   assert.deepEqual(s.forwarder.metrics().partitions.map((p) => p.partition), [1])
   assert.ok(s.log.lines.some((l) => /Joined group jaeger-kafka-forwarder: spans partitions \[1\]/.test(l.message)))
@@ -191,4 +193,85 @@ test('start() waits for a topic the broker is still auto-creating', async () => 
   assert.deepEqual(kafka.state.subscribed, ['new-topic'])
   assert.equal(forwarder.health().status, 'running')
   await forwarder.stop()
+})
+
+test('the consumer gets the group timing options: session 10 s, heartbeat 3 s, rebalance 60 s by default', async () => {
+  const s = setup(() => 202)
+  await s.forwarder.start()
+  assert.equal(s.kafka.state.consumerConfig?.sessionTimeout, 10_000)
+  assert.equal(s.kafka.state.consumerConfig?.heartbeatInterval, 3_000)
+  assert.equal(s.kafka.state.consumerConfig?.rebalanceTimeout, 60_000)
+  await s.forwarder.stop()
+  const t = setup(() => 202, { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 20_000 })
+  await t.forwarder.start()
+  assert.equal(t.kafka.state.consumerConfig?.sessionTimeout, 6_000)
+  assert.equal(t.kafka.state.consumerConfig?.heartbeatInterval, 1_000)
+  assert.equal(t.kafka.state.consumerConfig?.rebalanceTimeout, 20_000)
+  await t.forwarder.stop()
+  const u = setup(() => 202, { sessionTimeoutMs: 6_000 })
+  await u.forwarder.start()
+  assert.equal(u.kafka.state.consumerConfig?.heartbeatInterval, 2_000, 'a third of a session shorter than 9 s')
+  await u.forwarder.stop()
+  u.done()
+  const kafka = fakeKafka().kafka
+  assert.throws(() => createForwarder({ kafka, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 6_000 }), /heartbeatIntervalMs 6000: must be lower than sessionTimeoutMs 6000/)
+  assert.throws(() => createForwarder({ kafka, sessionTimeoutMs: 0 }), RangeError)
+  s.done()
+  t.done()
+})
+
+for (const phase of ['producer.connect', 'consumer.connect', 'subscribe', 'run'] as const) {
+  test(`stop() during start() (${phase === 'run' ? 'joining the group' : phase} never finishes) ends start() and stop() at once, disconnected`, async () => {
+    const kafka = fakeKafka({ hang: [phase] })
+    const log = captureLogger()
+    const forwarder = createForwarder({ kafka: kafka.kafka, topic: 'spans', logger: log, fetch: fakeCollector(() => 202).fetch })
+    const started = forwarder.start()
+    await waitFor(() => kafka.entered(phase), 5000, `${phase} called`)
+    assert.equal(forwarder.health().status, 'starting')
+    await forwarder.stop()
+    await started // resolves: the stop was asked for, it is no start failure
+    assert.equal(forwarder.health().status, 'stopped')
+    assert.equal(kafka.state.disconnected, 1, 'consumer disconnected (leaves the group)')
+    assert.equal(kafka.state.producerDisconnected, 1, 'producer disconnected')
+    assert.equal(kafka.commits.length, 0, 'nothing to commit before the join')
+    assert.ok(!log.lines.some((l) => l.level === 'error'), 'a stop is not an error')
+    // kafkajs must not restart a consumer whose join the stop cut short.
+    const retry = kafka.state.consumerConfig?.retry as { restartOnFailure: (e: Error) => Promise<boolean> }
+    assert.equal(await retry.restartOnFailure(new Error('KafkaJSConnectionClosedError')), false)
+    if (phase === 'subscribe') return // no connection of its own
+    // A connect or join that still succeeds after the stop is disconnected again.
+    const before = phase === 'producer.connect' ? kafka.state.producerDisconnected : kafka.state.disconnected
+    kafka.release(phase)
+    await waitFor(() => (phase === 'producer.connect' ? kafka.state.producerDisconnected : kafka.state.disconnected) === before + 1, 5000, 'late connect disconnected')
+  })
+}
+
+test('stop() gives up on a disconnect that hangs after closeTimeoutMs, and says so', async () => {
+  const kafka = fakeKafka({ hang: ['consumer.disconnect'] })
+  const log = captureLogger()
+  const forwarder = createForwarder({ kafka: kafka.kafka, topic: 'spans', logger: log, fetch: fakeCollector(() => 202).fetch, closeTimeoutMs: 50, commitIntervalMs: 0 })
+  const keepAlive = setTimeout(() => {}, 20_000) // the stop's own timer is unref'd, like in a real process with sockets
+  await forwarder.start()
+  kafka.join({ spans: [0] })
+  await kafka.deliver('spans', 0, batchMessages(2))
+  await waitFor(() => kafka.committed('spans', 0) === '2')
+  await forwarder.stop()
+  assert.equal(forwarder.health().status, 'stopped')
+  assert.ok(log.lines.some((l) => l.level === 'warn' && /Gave up disconnecting the consumer after 50 ms; .*session timeout \(10000 ms\)/.test(l.message)), JSON.stringify(log.lines))
+  kafka.release('consumer.disconnect')
+  clearTimeout(keepAlive)
+})
+
+test('a user restartOnFailure is still asked while the forwarder runs', async () => {
+  const asked: string[] = []
+  const s = setup(() => 202, { consumerConfig: { retry: { retries: 2, restartOnFailure: async (e: Error) => (asked.push(e.message), false) } } })
+  await s.forwarder.start()
+  const retry = s.kafka.state.consumerConfig?.retry as { retries: number; restartOnFailure: (e: Error) => Promise<boolean> }
+  assert.equal(retry.retries, 2)
+  assert.equal(await retry.restartOnFailure(new Error('boom')), false)
+  assert.deepEqual(asked, ['boom'])
+  await s.forwarder.stop()
+  assert.equal(await retry.restartOnFailure(new Error('after')), false)
+  assert.deepEqual(asked, ['boom'], 'not asked after the stop')
+  s.done()
 })
