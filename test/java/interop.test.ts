@@ -9,7 +9,6 @@
 // or JAEGER_KAFKA_REQUIRE_JAVA=1 they fail instead.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import jaeger from 'jaeger-client'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
@@ -19,8 +18,6 @@ import { baggageArgs, javaMissing, javaRequired, runJava } from '../support/java
 import { JAEGER_COLLECTOR_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
 import { KafkaConsumerCarrier, extractContext, injectHeaders, tracedSend } from '../../carriers/index.ts'
-
-const TIER = JSON.parse(readFileSync(new URL('./tier.json', import.meta.url), 'utf8')) as { tests: number }
 
 /** Baggage every scenario carries: the characters section 1 of issue 9 is about. */
 const BAGGAGE: Record<string, string> = {
@@ -121,9 +118,7 @@ const missing = javaMissing()
 if (missing !== null && !javaRequired()) {
   console.log(`# java tier SKIPPED: ${missing}. Install a JDK 17+ and Maven 3.8+ to run it; CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1 make this a failure.`)
 }
-let registered = 0
 function javaTest(name: string, body: TestBody): void {
-  registered++
   const required = missing !== null && javaRequired()
   test(`java: ${name}`, required ? () => assert.fail(`java tier required (CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1) but ${missing}`) : body, {
     timeout: 600_000,
@@ -299,8 +294,4 @@ javaTest('Java jaeger-thrift Batch (TBinaryProtocol) â†’ jaeger-kafka forward â†
     forwarder.kill('SIGTERM')
     assert.equal(await exited, 0, 'forwarder exits 0 on SIGTERM')
   }
-})
-
-javaTest('tier.json counts every registered Java test', () => {
-  assert.equal(registered, TIER.tests, 'update test/java/tier.json with the number of javaTest() calls')
 })
