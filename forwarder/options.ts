@@ -6,8 +6,8 @@
  */
 import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
-import { resolveRetry } from './backoff.ts'
-import type { ResolvedRetry, RetryOptions } from './backoff.ts'
+import { resolveForwarderRetry } from './retry-policy.ts'
+import type { ForwarderRetryOptions, ResolvedForwarderRetry } from './retry-policy.ts'
 import { DEFAULT_PERMANENT_STATUSES } from './classify.ts'
 import { DEFAULT_COLLECTOR_URL } from './collector-client.ts'
 import type { CollectorAuth, FetchLike } from './collector-client.ts'
@@ -68,7 +68,7 @@ export interface ForwarderOptions {
   /** kafkajs `partitionsConsumedConcurrently` (default 1: the batch handler only queues records). */
   partitionsConsumedConcurrently?: number
   /** Backoff for retryable failures and dead-letter produce failures. */
-  retry?: RetryOptions
+  retry?: ForwarderRetryOptions
   /** Commits are coalesced: at most one per this many ms (default 100). */
   commitIntervalMs?: number
   /** How long stop() lets in-flight POSTs finish before aborting them (default 10000). */
@@ -107,7 +107,7 @@ export interface ResolvedForwarderOptions {
   maxInFlightPerPartition: number
   maxPendingPerPartition: number
   partitionsConsumedConcurrently: number
-  retry: ResolvedRetry
+  retry: ResolvedForwarderRetry
   commitIntervalMs: number
   drainTimeoutMs: number
   logger: ForwarderLogger
@@ -176,7 +176,7 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     maxInFlightPerPartition: positiveInt('maxInFlightPerPartition', options.maxInFlightPerPartition, 4),
     maxPendingPerPartition: positiveInt('maxPendingPerPartition', options.maxPendingPerPartition, 1000),
     partitionsConsumedConcurrently: positiveInt('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1),
-    retry: resolveRetry(options.retry),
+    retry: resolveForwarderRetry(options.retry),
     commitIntervalMs: nonNegative('commitIntervalMs', options.commitIntervalMs, 100),
     drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs, 10_000),
     logger: options.logger ?? consoleLogger,

@@ -28,8 +28,8 @@ import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../src/thrift/from-jaeger-client.ts'
 import { assembleBatch, batchEncodedSize, encodeProcess, encodeSpan } from '../src/thrift/jaeger-encode.ts'
 import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/thrift/jaeger-types.ts'
-import { resolveBackoff } from './backoff.ts'
-import type { BackoffOptions } from './backoff.ts'
+import { resolveRetry, SENDER_RETRY_DEFAULTS } from '../src/retry.ts'
+import type { RetryOptions } from '../src/retry.ts'
 import { DeliveryQueue } from './delivery-queue.ts'
 import type { SealedBatch, Settlement } from './delivery-queue.ts'
 import { reporterMetrics } from './metrics.ts'
@@ -64,7 +64,7 @@ export interface KafkaSenderOptions {
   /** Records handed to the producer at once (default: what the producer says is safe, e.g. 1 for idempotent kafkajs, else 4). */
   maxInFlightBatches?: number
   /** Backoff between retries of a failed send. */
-  retry?: BackoffOptions
+  retry?: RetryOptions
   /** Longest a `flush()` callback waits for acknowledgements before reporting 0 and leaving the rest buffered (default 5000). */
   flushTimeoutMs?: number
   /** Longest `close()` waits for acknowledgements before dropping what is left (default 10000). */
@@ -221,7 +221,7 @@ export class KafkaSender {
       topic: this.topic,
       maxInFlight,
       maxBufferedBytes,
-      backoff: resolveBackoff(options.retry),
+      backoff: resolveRetry(options.retry, SENDER_RETRY_DEFAULTS),
       onSettled: (batch, result) => this.settled(batch, result),
       onTooLarge: (batch) => this.split(batch),
       onSendFailed: (error, first, retryInMs) => {
