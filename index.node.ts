@@ -5,9 +5,9 @@
  * the forwarder's `/metrics` and `/healthz` handler.
  * @module
  */
-export { createRdkafkaProducer, rdkafkaConfig } from './kafka/rdkafka.node.ts'
-export type { RdkafkaProducerOptions, RdkafkaProducerLike, RdkafkaModuleLike } from './kafka/rdkafka.node.ts'
-export { serveForwarderHttp } from '../forwarder/metrics-server.node.ts'
-export type { ForwarderHttpServer, ForwarderHttpServerOptions } from '../forwarder/metrics-server.node.ts'
-export { createNodeHttpFetch } from '../forwarder/node-http-fetch.node.ts'
-export type { NodeHttpFetch, NodeHttpFetchOptions } from '../forwarder/node-http-fetch.node.ts'
+export { createRdkafkaProducer, rdkafkaConfig } from './src/kafka/rdkafka.node.ts'
+export type { RdkafkaProducerOptions, RdkafkaProducerLike, RdkafkaModuleLike } from './src/kafka/rdkafka.node.ts'
+export { serveForwarderHttp } from './forwarder/metrics-server.node.ts'
+export type { ForwarderHttpServer, ForwarderHttpServerOptions } from './forwarder/metrics-server.node.ts'
+export { createNodeHttpFetch } from './forwarder/node-http-fetch.node.ts'
+export type { NodeHttpFetch, NodeHttpFetchOptions } from './forwarder/node-http-fetch.node.ts'

@@ -94,8 +94,23 @@ test('package.json exports and deno.json exports name the same entry points', as
 test('the npm tarball ships the compiled entry points and no tests', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path)
-  for (const entry of ['dist/cjs/src/index.js', 'dist/esm/src/index.js', 'dist/esm/src/index.d.ts', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js']) {
+  for (const entry of ['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.node.js', 'dist/esm/index.node.js', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js', 'index.ts', 'index.node.ts']) {
     assert.ok(files.includes(entry), `${entry} is in the tarball`)
   }
   assert.equal(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts')).length, 0)
+})
+
+test('the core in src/ never imports the floors above it (carriers, senders, forwarder, cli, the entries)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'))
+  assert.ok(files.length > 10, `found ${files.length} core files`)
+  const upward: string[] = []
+  for (const file of files) {
+    const source = readFileSync(join(ROOT, 'src', file), 'utf8')
+    for (const match of source.matchAll(/from '([^']+)'/g)) {
+      const target = resolve(join(ROOT, 'src', file, '..'), match[1]!)
+      if (match[1]!.startsWith('.') && !target.startsWith(join(ROOT, 'src') + '/')) upward.push(`${file} → ${match[1]}`)
+    }
+  }
+  assert.deepEqual(upward, [])
 })
