@@ -13,7 +13,7 @@
  * @module
  */
 import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
-import type { KafkaProducer } from '../src/kafka/producer.ts'
+import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
 import type { ClientStats } from '../src/thrift/jaeger-types.ts'
 import { backoffDelay } from '../src/retry.ts'

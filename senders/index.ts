@@ -23,7 +23,7 @@ export type { RetryOptions as BackoffOptions } from '../src/retry.ts'
 export { TRUNCATED_TAG_KEY } from './trim-span.ts'
 export { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
 export type { KafkajsProducerOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/kafkajs.ts'
-export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/producer.ts'
+export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/types.ts'
 export {
   SPAN_ENCODING_HEADER,
   SPAN_ENCODING_THRIFT_BATCH,

@@ -7,8 +7,8 @@
  * @module
  */
 import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
-import type { KafkaCompression, KafkaProducer } from '../src/kafka/producer.ts'
-import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/producer.ts'
+import type { KafkaCompression, KafkaProducer } from '../src/kafka/types.ts'
+import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/types.ts'
 import type { RetryOptions } from '../src/retry.ts'
 import type { KafkaSenderOptions } from './kafka-sender.ts'
 

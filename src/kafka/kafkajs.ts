@@ -12,8 +12,8 @@
 import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
-import { KAFKA_COMPRESSIONS } from './producer.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './producer.ts'
+import { KAFKA_COMPRESSIONS } from './types.ts'
+import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
 
 /** The part of a kafkajs `Producer` this adapter calls (structural; no kafkajs types needed). */
 export interface KafkajsProducerLike {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
+import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'

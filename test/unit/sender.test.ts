@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
+import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
