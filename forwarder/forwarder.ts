@@ -23,13 +23,15 @@ import { createCollectorClient } from './collector-client.ts'
 import { createForwarderHttpHandler } from './http-handler.ts'
 import type { ForwarderHealth, ForwarderHttpHandler } from './http-handler.ts'
 import type {
+  KafkaProducer,
   KafkajsAdminLike,
+  KafkajsConsumedMessage,
   KafkajsConsumerLike,
   KafkajsEachBatchPayload,
   KafkajsLike,
-  KafkajsMessage,
-  KafkajsProducerLike,
-} from './kafkajs-types.ts'
+  RecordHeaderValue,
+} from '../src/kafka/types.ts'
+import { createDeadLetterProducer } from './dead-letter.ts'
 import { safeLogger } from './logger.ts'
 import { createForwarderMetrics } from './metrics.ts'
 import type { ForwarderMetricsSnapshot, PartitionState } from './metrics.ts'
@@ -62,14 +64,15 @@ type KafkajsModule = { Kafka: new (config: Record<string, unknown>) => KafkajsLi
 
 const LOG_LEVEL = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const
 
-function toRecord(topic: string, partition: number, message: KafkajsMessage): SpanRecord {
+function toRecord(topic: string, partition: number, message: KafkajsConsumedMessage): SpanRecord {
+  // kafkajs hands Buffers (or null) for key, value and header values.
   return {
     topic,
     partition,
     offset: BigInt(message.offset),
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers: message.headers ?? {},
+    key: (message.key as Uint8Array | null | undefined) ?? null,
+    value: (message.value as Uint8Array | null | undefined) ?? null,
+    headers: (message.headers ?? {}) as Record<string, RecordHeaderValue>,
     timestamp: message.timestamp,
   }
 }
@@ -116,7 +119,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let status: ForwarderHealth['status'] = 'idle'
   let failure: string | undefined
   let consumer: KafkajsConsumerLike | undefined
-  let producer: KafkajsProducerLike | undefined
+  let producer: KafkaProducer | undefined
   let admin: KafkajsAdminLike | undefined
   let adminConnected = false
   let starting: Promise<void> | undefined
@@ -199,7 +202,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         retry: o.retry,
         post: (body, signal) => collector.post(body, signal),
         deadLetter: async (message) => {
-          await producer!.send({ topic: o.deadLetterTopic, messages: [message], acks: -1, timeout: 30_000 })
+          await producer!.send({ topic: o.deadLetterTopic, messages: [message] })
         },
         deadLetterTopic: o.deadLetterTopic,
         collectorName: collector.displayUrl,
@@ -390,7 +393,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const kafka = await buildKafka()
         // A short fetch long-poll, so stop() (which waits for the current fetch) is quick.
         consumer = kafka.consumer({ maxWaitTimeInMs: 1_000, ...o.consumerConfig, groupId: o.groupId })
-        producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 3 } })
+        producer = createDeadLetterProducer(kafka)
         admin = kafka.admin()
         consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment(event.payload))
         consumer.on(consumer.events.CRASH, (event) => onCrash(event.payload))

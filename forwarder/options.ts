@@ -11,7 +11,7 @@ import type { ForwarderRetryOptions, ResolvedForwarderRetry } from './retry-poli
 import { DEFAULT_PERMANENT_STATUSES } from './classify.ts'
 import { DEFAULT_COLLECTOR_URL } from './collector-client.ts'
 import type { CollectorAuth, FetchLike } from './collector-client.ts'
-import type { KafkajsLike } from './kafkajs-types.ts'
+import type { KafkajsLike } from '../src/kafka/types.ts'
 import { consoleLogger } from './logger.ts'
 import type { ForwarderLogger } from './logger.ts'
 

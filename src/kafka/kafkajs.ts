@@ -13,25 +13,7 @@ import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { KAFKA_COMPRESSIONS } from './types.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
-
-/** The part of a kafkajs `Producer` this adapter calls (structural; no kafkajs types needed). */
-export interface KafkajsProducerLike {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  send(record: {
-    topic: string
-    messages: { key?: unknown; value: unknown; headers?: Record<string, unknown> }[]
-    acks?: number
-    timeout?: number
-    compression?: number
-  }): Promise<unknown>
-}
-
-/** The part of a kafkajs `Kafka` instance this adapter calls. */
-export interface KafkajsLike {
-  producer(config?: Record<string, unknown>): KafkajsProducerLike
-}
+import type { KafkaCompression, KafkaProducer, KafkaRecord, KafkajsHeaders, KafkajsLike, KafkajsMessage, KafkajsProducerLike, ProduceRequest } from './types.ts'
 
 /** TLS settings (PEM strings, never file paths: core code does not read files). */
 export interface KafkaTlsOptions {
@@ -55,7 +37,7 @@ export interface KafkajsProducerOptions {
   /** An existing kafkajs producer (yours: not disconnected by the sender unless `disconnectOnClose`). */
   producer?: KafkajsProducerLike
   /** An existing kafkajs `Kafka` instance; the adapter creates (and owns) a producer from it. */
-  kafka?: KafkajsLike
+  kafka?: Pick<KafkajsLike, 'producer'>
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`; the adapter builds its own client. */
   brokers?: string[]
   /** kafkajs `clientId` (default `jaeger-kafka`). */
@@ -105,13 +87,19 @@ function toClientBytes(bytes: Uint8Array): Uint8Array {
   return B ? B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
 }
 
-function toKafkajsMessage(record: KafkaRecord): { key?: unknown; value: unknown; headers: Record<string, unknown> } {
-  const headers: Record<string, unknown> = {}
+function toClientHeaderValue(value: string | Uint8Array): string | Uint8Array {
+  return typeof value === 'string' ? value : toClientBytes(value)
+}
+
+function toKafkajsMessage(record: KafkaRecord): KafkajsMessage {
+  const headers: KafkajsHeaders = {}
   for (const name of Object.keys(record.headers)) {
     const value = record.headers[name]
-    headers[name] = typeof value === 'string' ? value : toClientBytes(value as Uint8Array)
+    if (value === undefined) continue
+    // An array is a repeated key (dead letters keep the original headers); kafkajs writes each.
+    headers[name] = Array.isArray(value) ? value.map(toClientHeaderValue) : toClientHeaderValue(value as string | Uint8Array)
   }
-  const message: { key?: unknown; value: unknown; headers: Record<string, unknown> } = { value: toClientBytes(record.value), headers }
+  const message: KafkajsMessage = { value: record.value === null ? null : toClientBytes(record.value), headers }
   if (record.key != null) message.key = typeof record.key === 'string' ? record.key : toClientBytes(record.key)
   return message
 }
@@ -209,7 +197,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
         `Cannot use compression "${compression}" with kafkajs: no codec registered (kafkajs has only gzip built in; register one in kafkajs CompressionCodecs, or use gzip, or the node-rdkafka adapter)`,
       )
     }
-    let kafka = options.kafka
+    let kafka: Pick<KafkajsLike, 'producer'> | undefined = options.kafka
     if (!kafka) {
       const level = LOG_LEVEL[options.clientLogLevel ?? 'nothing']
       kafka = new kafkajs.Kafka({

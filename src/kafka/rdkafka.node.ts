@@ -100,9 +100,12 @@ function toBuffer(bytes: Uint8Array): Buffer {
 function toRdkafkaHeaders(record: KafkaRecord): Record<string, string | Buffer>[] {
   const headers: Record<string, string | Buffer>[] = []
   for (const name of Object.keys(record.headers)) {
-    const value = record.headers[name] as string | Uint8Array
-    // node-rdkafka takes one single-key object per header.
-    headers.push({ [name]: typeof value === 'string' ? value : toBuffer(value) })
+    const value = record.headers[name]
+    if (value === undefined) continue
+    // node-rdkafka takes one single-key object per header; an array is a repeated key.
+    for (const one of (Array.isArray(value) ? value : [value]) as (string | Uint8Array)[]) {
+      headers.push({ [name]: typeof one === 'string' ? one : toBuffer(one) })
+    }
   }
   return headers
 }
@@ -251,7 +254,7 @@ export function createRdkafkaProducer(options: RdkafkaProducerOptions): KafkaPro
           pending.set(token, { resolve, reject })
           try {
             const key = record.key == null ? null : typeof record.key === 'string' ? record.key : toBuffer(record.key)
-            p.produce(request.topic, null, toBuffer(record.value), key, Date.now(), token, toRdkafkaHeaders(record))
+            p.produce(request.topic, null, record.value === null ? null : toBuffer(record.value), key, Date.now(), token, toRdkafkaHeaders(record))
           } catch (error) {
             pending.delete(token)
             reject(toProduceError(error, 'produce'))

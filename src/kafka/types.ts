@@ -1,20 +1,63 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The one Kafka producer port. `KafkaSender` talks only to this interface;
- * adapters (`kafkajs.ts` for every runtime, `rdkafka.node.ts` for Node) map
- * it onto a real client. A test or a custom client implements the same three
- * methods.
+ * The one Kafka port: every Kafka shape the package touches, defined once.
+ *
+ * - `KafkaProducer` (with `KafkaRecord`, `ProduceRequest`): the producer port
+ *   the sender and the forwarder's dead-letter producer talk to; adapters
+ *   (`kafkajs.ts` for every runtime, `rdkafka.node.ts` for Node) map it onto a
+ *   real client. A test or a custom client implements the same methods.
+ * - The structural shapes of the clients themselves (kafkajs `Kafka`,
+ *   producer, consumer, admin, messages; node-rdkafka messages; header
+ *   shapes of both), so a caller's client (or a test fake) fits without this
+ *   package importing any client's types. Types only: no runtime dependency
+ *   on any Kafka client.
  * @module
  */
 
-/** Header values: UTF-8 text or raw bytes. One value per key. */
-export type KafkaHeaders = Readonly<Record<string, string | Uint8Array>>
+// --- header shapes, as the clients hand them over
 
-/** One Kafka record as the sender builds it. Never mutated by adapters. */
+/** One header value as the clients hand it over. */
+export type KafkaHeaderValue = string | Uint8Array | BufferJson | null | undefined
+
+/** What `JSON.stringify(buffer)` turns a Node Buffer into. */
+export interface BufferJson {
+  type: 'Buffer'
+  data: number[]
+}
+
+/** kafkajs headers (`IHeaders`): an array value is a repeated key. */
+export interface KafkajsHeaders {
+  [key: string]: KafkaHeaderValue | KafkaHeaderValue[]
+}
+
+/** One node-rdkafka header: a single-key object (`MessageHeader`). */
+export interface RdkafkaHeader {
+  [key: string]: string | Uint8Array | BufferJson | null | undefined
+}
+
+/** node-rdkafka headers: one-key objects in wire order. */
+export type RdkafkaHeaders = RdkafkaHeader[]
+
+/** Headers of either client shape. */
+export type AnyKafkaHeaders = KafkajsHeaders | RdkafkaHeaders
+
+/** Header values of a consumed record (kafkajs: Buffers; repeated keys: arrays). */
+export type RecordHeaderValue = Uint8Array | string | readonly (Uint8Array | string)[] | undefined
+
+// --- the producer port
+
+/**
+ * Header values of a record to produce: UTF-8 text or raw bytes; an array is
+ * a repeated key (the forwarder's dead letters keep the original headers).
+ */
+export type KafkaHeaders = Readonly<Record<string, RecordHeaderValue>>
+
+/** One Kafka record to produce. Never mutated by adapters. */
 export interface KafkaRecord {
   /** Partition key; `undefined`/`null` lets the client's partitioner choose. */
   readonly key?: Uint8Array | string | null
-  readonly value: Uint8Array
+  /** The value; `null` only for a dead-lettered tombstone (the sender always has bytes). */
+  readonly value: Uint8Array | null
   readonly headers: KafkaHeaders
 }
 
@@ -73,4 +116,108 @@ export function isKafkaProducer(value: unknown): value is KafkaProducer {
   if (typeof value !== 'object' || value === null) return false
   const candidate = value as Record<string, unknown>
   return typeof candidate.send === 'function' && typeof candidate.connect === 'function' && typeof candidate.disconnect === 'function'
+}
+
+// --- kafkajs (2.x), structurally: the calls this package makes
+
+/** A kafkajs message to produce (`Message`); also what the producer carrier writes into. */
+export interface KafkajsMessage {
+  key?: unknown
+  value: unknown
+  partition?: number
+  timestamp?: string
+  headers?: KafkajsHeaders
+}
+
+/**
+ * A kafkajs message as `eachMessage`/`eachBatch` hand it over (`KafkaMessage`):
+ * byte fields are Node `Buffer`s (or `null`) at runtime. Typed loosely so
+ * the carriers also accept hand-built and JSON-revived messages.
+ */
+export interface KafkajsConsumedMessage {
+  key?: unknown
+  value: unknown
+  offset: string
+  timestamp?: string
+  headers?: KafkajsHeaders
+}
+
+/** The `batch` of an `eachBatch` call. */
+export interface KafkajsBatch {
+  topic: string
+  partition: number
+  highWatermark: string
+  messages: KafkajsConsumedMessage[]
+  /** Offset of the last record in the batch, control records included. */
+  lastOffset(): string
+}
+
+/** What kafkajs passes to `eachBatch`. */
+export interface KafkajsEachBatchPayload {
+  batch: KafkajsBatch
+  resolveOffset(offset: string): void
+  heartbeat(): Promise<void>
+  isRunning(): boolean
+  isStale(): boolean
+}
+
+/** Topic-partitions for `pause()` / `resume()`. */
+export type KafkajsTopicPartitions = { topic: string; partitions?: number[] }[]
+
+/** A kafkajs `Consumer`: the calls the forwarder makes. */
+export interface KafkajsConsumerLike {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  subscribe(subscription: { topics: string[]; fromBeginning?: boolean }): Promise<void>
+  run(config: {
+    autoCommit?: boolean
+    eachBatchAutoResolve?: boolean
+    partitionsConsumedConcurrently?: number
+    eachBatch: (payload: KafkajsEachBatchPayload) => Promise<void>
+  }): Promise<void>
+  commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void>
+  pause(topics: KafkajsTopicPartitions): void
+  resume(topics: KafkajsTopicPartitions): void
+  on(event: string, listener: (event: { payload: unknown }) => void): unknown
+  readonly events: { readonly GROUP_JOIN: string; readonly CRASH: string }
+}
+
+/** A kafkajs `Producer`: the calls the kafkajs adapter makes. */
+export interface KafkajsProducerLike {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  send(record: {
+    topic: string
+    messages: KafkajsMessage[]
+    acks?: number
+    timeout?: number
+    compression?: number
+  }): Promise<unknown>
+}
+
+/** A kafkajs `Admin`: the calls the forwarder makes (lag metrics). */
+export interface KafkajsAdminLike {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  fetchTopicOffsets(topic: string): Promise<{ partition: number; offset: string; high?: string; low?: string }[]>
+  fetchOffsets(options: { groupId: string; topics: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>
+}
+
+/** A kafkajs `Kafka` instance (or anything shaped like one). */
+export interface KafkajsLike {
+  consumer(config: Record<string, unknown>): KafkajsConsumerLike
+  producer(config?: Record<string, unknown>): KafkajsProducerLike
+  admin(config?: Record<string, unknown>): KafkajsAdminLike
+}
+
+// --- node-rdkafka, structurally
+
+/** A node-rdkafka message (`Message`), consumed or about to be produced. */
+export interface RdkafkaMessage {
+  value: unknown
+  topic?: string
+  partition?: number
+  offset?: number
+  key?: unknown
+  headers?: RdkafkaHeaders
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, isJaegerKafkaError } from '../../src/errors.ts'
 import { createKafkajsProducer, toProduceError } from '../../src/kafka/kafkajs.ts'
-import type { KafkajsProducerLike } from '../../src/kafka/kafkajs.ts'
+import type { KafkajsProducerLike } from '../../src/kafka/types.ts'
 import { createRdkafkaProducer, rdkafkaConfig } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaModuleLike, RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
+import type { KafkaHeaders, KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -28,7 +28,7 @@ class FakeProducer implements KafkaProducer {
   failNext = 0
   /** Reject records larger than this as MESSAGE_TOO_LARGE. */
   brokerMaxBytes = Infinity
-  readonly acked: { key: unknown; value: Uint8Array; headers: Record<string, string | Uint8Array> }[] = []
+  readonly acked: { key: unknown; value: Uint8Array; headers: KafkaHeaders }[] = []
   /** Keys of every send attempt, in order. */
   readonly attemptedKeys: unknown[] = []
   readonly held: Pending[] = []
@@ -62,7 +62,7 @@ class FakeProducer implements KafkaProducer {
   send(request: ProduceRequest): Promise<void> {
     this.sends++
     this.attemptedKeys.push(request.messages[0]?.key)
-    const size = request.messages[0]?.value.length ?? 0
+    const size = request.messages[0]?.value?.length ?? 0
     if (size > this.brokerMaxBytes) return Promise.reject(new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, 'Cannot produce: too large'))
     if (this.mode === 'fail' || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--
@@ -79,7 +79,7 @@ class FakeProducer implements KafkaProducer {
   }
 
   record(request: ProduceRequest): void {
-    for (const m of request.messages) this.acked.push({ key: m.key, value: m.value, headers: { ...m.headers } })
+    for (const m of request.messages) this.acked.push({ key: m.key, value: m.value!, headers: { ...m.headers } })
   }
 
   /** Ack every held send. */
