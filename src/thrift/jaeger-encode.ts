@@ -411,6 +411,24 @@ export function assembleBatch(parts: {
 }
 
 /**
+ * The encoded `Process` and `Span`s inside a Batch that assembleBatch() built,
+ * as views into `batch` (no copies), given the process length and the span
+ * lengths it was assembled from: what a sender needs to re-assemble the
+ * same spans into smaller batches.
+ */
+export function batchParts(batch: Uint8Array, processLength: number, spanLengths: readonly number[]): { process: Uint8Array; spans: Uint8Array[] } {
+  // Field 1 header (3 bytes), the Process, field 2 header (3) and list header (5), then the spans.
+  const process = batch.subarray(3, 3 + processLength)
+  let offset = 3 + processLength + 8
+  const spans: Uint8Array[] = []
+  for (const length of spanLengths) {
+    spans.push(batch.subarray(offset, offset + length))
+    offset += length
+  }
+  return { process, spans }
+}
+
+/**
  * The exact size of the Batch assembleBatch() builds from a process of
  * `processBytes` and spans totalling `spanBytesTotal`, with or without
  * `seqNo` and `stats`.
