@@ -60,6 +60,8 @@ export type {
 export {
   KafkaSender,
   KafkaReporter,
+  isKafkaSender,
+  isKafkaReporter,
   initTracer,
   initTracerFromEnv,
   getKafkaSender,

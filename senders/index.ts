@@ -8,6 +8,7 @@
 export { KafkaSender, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './kafka-sender.ts'
 export type { KafkaSenderOptions } from './kafka-sender.ts'
 export { KafkaReporter } from './kafka-reporter.ts'
+export { isKafkaSender, isKafkaReporter } from './brand.ts'
 export type { KafkaReporterOptions } from './kafka-reporter.ts'
 export { initTracer, initTracerFromEnv, getKafkaSender } from './init-tracer.ts'
 export type { KafkaTracingConfig, KafkaTracingOptions, JaegerTracer } from './init-tracer.ts'

@@ -31,6 +31,7 @@ import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/thrift/jaege
 import { resolveRetry, SENDER_RETRY_DEFAULTS } from '../src/retry.ts'
 import type { RetryOptions } from '../src/retry.ts'
 import { BatchSealer, MIN_MAX_MESSAGE_BYTES } from './batch-sealer.ts'
+import { SENDER_BRAND, brandedInstanceOf } from './brand.ts'
 import type { Batch, BatchReport } from './batch-sealer.ts'
 import { DeliveryQueue } from './delivery-queue.ts'
 import type { Settlement } from './delivery-queue.ts'
@@ -129,6 +130,8 @@ function operationNameOf(span: unknown): string | undefined {
  * ```
  */
 export class KafkaSender {
+  /** Brand: `instanceof` and `isKafkaSender()` work across ESM/CJS copies of the package. */
+  readonly [SENDER_BRAND] = true
   private readonly producer: KafkaProducer
   private readonly topic: string
   private readonly logger: Logger
@@ -327,6 +330,10 @@ export class KafkaSender {
       inFlightBatches: this.queue.inFlightCount,
       maxMessageBytes: this.sealer.maxMessageBytes,
     }
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, KafkaSender, value, SENDER_BRAND)
   }
 
   // ------------------------------------------------------------- internals

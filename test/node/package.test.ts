@@ -57,6 +57,33 @@ test('a CommonJS app can use what it required', () => {
   }
 })
 
+test('a KafkaSender made by the CommonJS build is a KafkaSender to the ESM build, and the other way round', () => {
+  const app = makeApp()
+  try {
+    writeFileSync(join(app, 'mixed.mjs'), `
+      import { createRequire } from 'node:module'
+      import * as esm from 'jaeger-kafka'
+      const cjs = createRequire(import.meta.url)('jaeger-kafka')
+      const producer = () => ({ connect: async () => {}, send: async () => {}, disconnect: async () => {} })
+      const fromCjs = new cjs.KafkaSender({ producer: producer() })
+      const fromEsm = new esm.KafkaSender({ producer: producer() })
+      const reporter = new cjs.KafkaReporter(fromCjs)
+      const out = {
+        twoCopies: cjs.KafkaSender !== esm.KafkaSender,
+        cjsInEsm: fromCjs instanceof esm.KafkaSender && esm.isKafkaSender(fromCjs),
+        esmInCjs: fromEsm instanceof cjs.KafkaSender && cjs.isKafkaSender(fromEsm),
+        reporter: reporter instanceof esm.KafkaReporter && esm.isKafkaReporter(reporter) && !esm.isKafkaSender(reporter),
+      }
+      await new Promise((resolve) => reporter.close(resolve))
+      await fromEsm.close()
+      console.log(JSON.stringify(out))`)
+    const out = JSON.parse(execFileSync(process.execPath, [join(app, 'mixed.mjs')], { cwd: app, encoding: 'utf8' }))
+    assert.deepEqual(out, { twoCopies: true, cjsInEsm: true, esmInCjs: true, reporter: true })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
 test('a legacy CommonJS jaeger-client app continues a trace from Buffer headers through require()', () => {
   const app = makeApp()
   try {
