@@ -378,7 +378,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const missing = type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE'
         if (!missing) throw error
         if (attempt >= 20) {
-          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { retriable: true, cause: error })
+          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { cause: error })
         }
         await new Promise((resolve) => setTimeout(resolve, 250))
       }
@@ -411,7 +411,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         failure = describeError(error)
         await disconnectAll()
         if (error instanceof JaegerKafkaError) throw error
-        throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot start the forwarder: ${failure}`, { retriable: true, cause: error })
+        throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot start the forwarder: ${failure}`, { cause: error })
       }
       if (status !== 'starting') return
       status = 'running'

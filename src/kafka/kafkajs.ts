@@ -135,7 +135,7 @@ export function toProduceError(error: unknown): JaegerKafkaError {
   if (isMessageTooLarge(error)) {
     return new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, `Cannot produce: the broker rejected the record as too large (${describeError(error)})`, { cause: error })
   }
-  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot produce: ${describeError(error)}`, { retriable: true, cause: error })
+  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot produce: ${describeError(error)}`, { cause: error })
 }
 
 function validate(options: KafkajsProducerOptions): void {
@@ -239,7 +239,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
           connected = true
         } catch (error) {
           if (error instanceof JaegerKafkaError) throw error
-          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot connect to Kafka: ${describeError(error)}`, { retriable: true, cause: error })
+          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot connect to Kafka: ${describeError(error)}`, { cause: error })
         } finally {
           connecting = undefined
         }

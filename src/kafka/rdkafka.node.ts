@@ -90,7 +90,7 @@ function toProduceError(error: unknown, what: string): JaegerKafkaError {
   if (isTooLarge(error)) {
     return new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, `Cannot ${what}: record too large (${describeError(error)})`, { cause: error })
   }
-  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot ${what}: ${describeError(error)}`, { retriable: true, cause: error })
+  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot ${what}: ${describeError(error)}`, { cause: error })
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

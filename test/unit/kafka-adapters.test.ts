@@ -63,7 +63,7 @@ test('kafkajs adapter treats a passed producer as connected and yours: reconnect
   await producer.send(record)
   assert.equal(fake.connects, 0)
   fake.failWith = Object.assign(new Error('The producer is disconnected'), { name: 'KafkaJSError', retriable: true })
-  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
   await producer.send(record)
   assert.equal(fake.connects, 1)
   assert.equal(createKafkajsProducer({ producer: fake, disconnectOnClose: true }).ownsClient, true)
@@ -91,15 +91,13 @@ test('kafkajs adapter builds an idempotent producer from a Kafka instance and ow
   await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.CLOSED)
 })
 
-test('kafkajs errors map to MESSAGE_TOO_LARGE (permanent) or KAFKA (retriable)', () => {
+test('kafkajs errors map to MESSAGE_TOO_LARGE (permanent) or KAFKA (transient: the sender retries it)', () => {
   const tooLarge = toProduceError(Object.assign(new Error('The request included a message larger than the max message size'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }))
   assert.equal(tooLarge.code, ErrorCodes.MESSAGE_TOO_LARGE)
-  assert.equal(tooLarge.retriable, false)
   const wrapped = toProduceError(Object.assign(new Error('retries exceeded'), { cause: { type: 'RECORD_LIST_TOO_LARGE' } }))
   assert.equal(wrapped.code, ErrorCodes.MESSAGE_TOO_LARGE)
   const down = toProduceError(Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' }))
   assert.equal(down.code, ErrorCodes.KAFKA)
-  assert.equal(down.retriable, true)
   assert.match(down.message, /^Cannot produce: KafkaJSConnectionError: Connection error/)
 })
 
@@ -188,7 +186,7 @@ test('node-rdkafka adapter resolves each send only on its own delivery report', 
   await second
   assert.equal(firstDone, false, 'the other record is still unacknowledged')
   fake.report(0, { code: -192, message: 'Local: Message timed out' })
-  await assert.rejects(first, (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(first, (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
   const p = fake.produced[0] as Produced
   assert.equal(p.topic, 'spans')
   assert.equal(p.key, null)
@@ -197,14 +195,14 @@ test('node-rdkafka adapter resolves each send only on its own delivery report', 
   assert.equal(p.headers[0]?.['jaeger-kafka-encoding'], 'jaeger.thrift.binary.batch')
 })
 
-test('node-rdkafka adapter classifies a local size error as MESSAGE_TOO_LARGE and a full queue as retriable', async () => {
+test('node-rdkafka adapter classifies a local size error as MESSAGE_TOO_LARGE and a full queue as KAFKA (transient)', async () => {
   const fake = new FakeRdkafkaProducer()
   const producer = createRdkafkaProducer({ producer: fake })
   await producer.connect()
   fake.throwOnProduce = Object.assign(new Error('Broker: Message size too large'), { code: 10 })
   await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.MESSAGE_TOO_LARGE)
   fake.throwOnProduce = Object.assign(new Error('Local: Queue full'), { code: -184 })
-  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
 })
 
 test('node-rdkafka adapter builds its producer with delivery reports, idempotence and acks=all, and owns it', async () => {

@@ -16,13 +16,13 @@ class FlakyBroker implements KafkaProducer {
   down = false
   readonly values: Uint8Array[] = []
   async connect(): Promise<void> {
-    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot connect to Kafka: ECONNREFUSED', { retriable: true })
+    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot connect to Kafka: ECONNREFUSED')
   }
   async disconnect(): Promise<void> {}
   async send(request: ProduceRequest): Promise<void> {
     // A little latency, as a real round trip has.
     await new Promise((r) => setTimeout(r, 1))
-    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: Connection error: connect ECONNREFUSED 127.0.0.1:9092', { retriable: true })
+    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: Connection error: connect ECONNREFUSED 127.0.0.1:9092')
     for (const m of request.messages) this.values.push(m.value!) // the sender always produces bytes
   }
   spanIds(): Set<bigint> {

@@ -68,7 +68,7 @@ class FakeProducer implements KafkaProducer {
     if (size > this.brokerMaxBytes) return Promise.reject(new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, 'Cannot produce: too large'))
     if (this.mode === 'fail' || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--
-      return Promise.reject(new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable', { retriable: true }))
+      return Promise.reject(new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable'))
     }
     if (this.mode === 'hold') {
       return new Promise((resolve, reject) => {
