@@ -4,7 +4,7 @@
  * / `RangeError` for values that cannot work, at construction time).
  * @module
  */
-import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/types.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
 import { resolveForwarderRetry } from './retry-policy.ts'
 import type { ForwarderRetryOptions, ResolvedForwarderRetry } from './retry-policy.ts'

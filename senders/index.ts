@@ -23,7 +23,8 @@ export type { RetryOptions } from '../src/retry.ts'
 export type { RetryOptions as BackoffOptions } from '../src/retry.ts'
 export { TRUNCATED_TAG_KEY } from './trim-span.ts'
 export { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
-export type { KafkajsProducerOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/kafkajs.ts'
+export type { KafkajsProducerOptions } from '../src/kafka/kafkajs.ts'
+export type { KafkaClientOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/types.ts'
 export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/types.ts'
 export {
   SPAN_ENCODING_HEADER,

@@ -6,7 +6,7 @@
  * are passed in.
  * @module
  */
-import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/types.ts'
 import type { KafkaCompression, KafkaProducer } from '../src/kafka/types.ts'
 import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/types.ts'
 import type { RetryOptions } from '../src/retry.ts'

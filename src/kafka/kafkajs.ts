@@ -13,42 +13,16 @@ import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { KAFKA_COMPRESSIONS } from './types.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, KafkajsHeaders, KafkajsLike, KafkajsMessage, KafkajsProducerLike, ProduceRequest } from './types.ts'
-
-/** TLS settings (PEM strings, never file paths: core code does not read files). */
-export interface KafkaTlsOptions {
-  ca?: string | string[]
-  cert?: string
-  key?: string
-  passphrase?: string
-  servername?: string
-  rejectUnauthorized?: boolean
-}
-
-/** SASL settings for the mechanisms both adapters support. */
-export interface KafkaSaslOptions {
-  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
-  username: string
-  password: string
-}
+import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, KafkajsHeaders, KafkajsLike, KafkajsMessage, KafkajsProducerLike, ProduceRequest } from './types.ts'
 
 /** Options of `createKafkajsProducer()`. Give `producer`, `kafka` or `brokers`. */
-export interface KafkajsProducerOptions {
+export interface KafkajsProducerOptions extends KafkaClientOptions {
   /** An existing kafkajs producer (yours: not disconnected by the sender unless `disconnectOnClose`). */
   producer?: KafkajsProducerLike
   /** An existing kafkajs `Kafka` instance; the adapter creates (and owns) a producer from it. */
   kafka?: Pick<KafkajsLike, 'producer'>
-  /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`; the adapter builds its own client. */
-  brokers?: string[]
-  /** kafkajs `clientId` (default `jaeger-kafka`). */
-  clientId?: string
-  /** `true` for TLS with the runtime's CA store, or explicit PEM material. */
-  ssl?: boolean | KafkaTlsOptions
-  sasl?: KafkaSaslOptions
-  /** `none` (default) or `gzip`; `snappy`/`lz4`/`zstd` only if you registered a kafkajs codec for it. */
+  /** kafkajs: `none` (default) or `gzip`; `snappy`/`lz4`/`zstd` only if you registered a kafkajs codec for it. */
   compression?: KafkaCompression
-  /** Idempotent producer for clients the adapter builds (default true). */
-  idempotent?: boolean
   /** Broker-side ack timeout per produce request in ms (default 30000). */
   ackTimeoutMs?: number
   /** kafkajs connection timeout in ms (default 3000). */

@@ -14,9 +14,8 @@ import { Buffer } from 'node:buffer'
 import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
-import type { KafkaSaslOptions, KafkaTlsOptions } from './kafkajs.ts'
 import { KAFKA_COMPRESSIONS } from './types.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
+import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
 
 /** The part of a node-rdkafka `Producer` this adapter calls (structural). */
 export interface RdkafkaProducerLike {
@@ -38,18 +37,11 @@ export interface RdkafkaModuleLike {
 }
 
 /** Options of `createRdkafkaProducer()`. Give `producer` or `brokers`. */
-export interface RdkafkaProducerOptions {
+export interface RdkafkaProducerOptions extends KafkaClientOptions {
   /** An existing node-rdkafka Producer created with `dr_cb: true` (yours: not disconnected unless `disconnectOnClose`). */
   producer?: RdkafkaProducerLike
-  /** Bootstrap brokers (`metadata.broker.list`). */
-  brokers?: string[]
-  clientId?: string
-  ssl?: boolean | KafkaTlsOptions
-  sasl?: KafkaSaslOptions
-  /** `none` (default), `gzip`, `snappy`, `lz4`, or `zstd` if librdkafka was built with it. */
+  /** node-rdkafka: `none` (default), `gzip`, `snappy`, `lz4`, or `zstd` if librdkafka was built with it. */
   compression?: KafkaCompression
-  /** `enable.idempotence` (default true; implies acks=all). */
-  idempotent?: boolean
   /** `message.timeout.ms`: how long librdkafka retries one record before failing it (default 30000). */
   messageTimeoutMs?: number
   /** Connect (metadata) timeout in ms (default 5000). */

@@ -67,6 +67,38 @@ export interface ProduceRequest {
   readonly messages: readonly KafkaRecord[]
 }
 
+/** TLS settings (PEM strings, never file paths: core code does not read files). */
+export interface KafkaTlsOptions {
+  ca?: string | string[]
+  cert?: string
+  key?: string
+  passphrase?: string
+  servername?: string
+  rejectUnauthorized?: boolean
+}
+
+/** SASL settings for the mechanisms both adapters support. */
+export interface KafkaSaslOptions {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
+  username: string
+  password: string
+}
+
+/** Connection settings every client adapter takes (`createKafkajsProducer()`, `createRdkafkaProducer()`). */
+export interface KafkaClientOptions {
+  /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`; the adapter builds its own client. */
+  brokers?: string[]
+  /** Client id (default `jaeger-kafka`). */
+  clientId?: string
+  /** `true` for TLS with the runtime's CA store, or explicit PEM material. */
+  ssl?: boolean | KafkaTlsOptions
+  sasl?: KafkaSaslOptions
+  /** Compression codec (default `none`); which ones work depends on the client. */
+  compression?: KafkaCompression
+  /** Idempotent producer for clients the adapter builds (default true; implies acks=all). */
+  idempotent?: boolean
+}
+
 /** Compression codecs a producer may be asked for. Which ones work depends on the client. */
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
