@@ -27,47 +27,9 @@ import {
   optionalList,
   writeSpan,
 } from './jaeger-encode.ts'
-import type { SpanFieldReader } from './jaeger-encode.ts'
+import type { LogFields, ProcessFields, SpanFieldReader, SpanFields, SpanRefFields, TagFields } from './jaeger-encode.ts'
 import { SpanRefType, TagType } from './jaeger-types.ts'
 import type { JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from './jaeger-types.ts'
-
-/** The fields this module reads; values are untrusted and checked on use. */
-interface ClientTag {
-  key: unknown
-  vType: unknown
-  vStr: unknown
-  vDouble: unknown
-  vBool: unknown
-  vLong: unknown
-  vBinary: unknown
-}
-interface ClientLog {
-  timestamp: unknown
-  fields: unknown
-}
-interface ClientSpanRef {
-  refType: unknown
-  traceIdLow: unknown
-  traceIdHigh: unknown
-  spanId: unknown
-}
-interface ClientSpan {
-  traceIdLow: unknown
-  traceIdHigh: unknown
-  spanId: unknown
-  parentSpanId: unknown
-  operationName: unknown
-  references: readonly ClientSpanRef[] | null | undefined
-  flags: unknown
-  startTime: unknown
-  duration: unknown
-  tags: readonly ClientTag[] | null | undefined
-  logs: readonly ClientLog[] | null | undefined
-}
-interface ClientProcess {
-  serviceName: unknown
-  tags: readonly ClientTag[] | null | undefined
-}
 
 const TWO_POW_63 = 2 ** 63
 
@@ -127,7 +89,7 @@ export const JAEGER_CLIENT_FIELDS: SpanFieldReader = {
   refType: spanRefType,
 }
 
-const writeClientSpan = (writer: BinaryWriter, span: ClientSpan): void => writeSpan(writer, span, JAEGER_CLIENT_FIELDS)
+const writeClientSpan = (writer: BinaryWriter, span: SpanFields): void => writeSpan(writer, span, JAEGER_CLIENT_FIELDS)
 
 /**
  * Encode the span jaeger-client hands to `Sender.append(span)` straight into
@@ -137,10 +99,10 @@ const writeClientSpan = (writer: BinaryWriter, span: ClientSpan): void => writeS
  * `JaegerKafkaError` `THRIFT_ENCODE` for a value that cannot be encoded.
  */
 export function encodeJaegerClientSpan(span: unknown): Uint8Array<ArrayBuffer> {
-  return encodeToPooledBytes(span as ClientSpan, writeClientSpan)
+  return encodeToPooledBytes(span as SpanFields, writeClientSpan)
 }
 
-function fromClientTag(tag: ClientTag): JaegerTag {
+function fromClientTag(tag: TagFields): JaegerTag {
   checkObject(tag, 'Tag')
   const key = checkString(tag.key, 'Tag.key')
   switch (tagType(tag.vType, key)) {
@@ -157,13 +119,13 @@ function fromClientTag(tag: ClientTag): JaegerTag {
   }
 }
 
-function fromClientLog(log: ClientLog): JaegerLog {
+function fromClientLog(log: LogFields): JaegerLog {
   checkObject(log, 'Log')
   if (!Array.isArray(log.fields)) encodeError('Log.fields', 'expected an array')
   return { timestamp: toI64(log.timestamp, 'Log.timestamp'), fields: log.fields.map(fromClientTag) }
 }
 
-function fromClientSpanRef(ref: ClientSpanRef): JaegerSpanRef {
+function fromClientSpanRef(ref: SpanRefFields): JaegerSpanRef {
   checkObject(ref, 'SpanRef')
   return {
     refType: spanRefType(ref.refType),
@@ -180,7 +142,7 @@ function fromClientSpanRef(ref: ClientSpanRef): JaegerSpanRef {
  * for a value that cannot be encoded.
  */
 export function fromJaegerClientSpan(span: unknown): JaegerSpan {
-  const client = span as ClientSpan
+  const client = span as SpanFields
   checkObject(client, 'Span')
   const references = optionalList(client.references, 'Span.references')
   const tags = optionalList(client.tags, 'Span.tags')
@@ -207,7 +169,7 @@ export function fromJaegerClientSpan(span: unknown): JaegerSpan {
  * `JaegerKafkaError` `THRIFT_ENCODE` for a value that cannot be encoded.
  */
 export function fromJaegerClientProcess(process: unknown): JaegerProcess {
-  const client = process as ClientProcess
+  const client = process as ProcessFields
   checkObject(client, 'Process')
   const result: JaegerProcess = { serviceName: checkString(client.serviceName, 'Process.serviceName') }
   const tags = optionalList(client.tags, 'Process.tags')
