@@ -209,9 +209,15 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
       connecting = (async () => {
         try {
           const p = await build()
+          // disconnect() came first: do not connect at all.
+          if (disconnected) return
           await p.connect()
+          // disconnect() came during the connect (kafkajs cannot cancel one): close what it opened.
+          if (disconnected) return await disconnectClient(p)
           connected = true
         } catch (error) {
+          // A connect that a disconnect() cut short is no failure to report.
+          if (disconnected) return
           if (error instanceof JaegerKafkaError) throw error
           throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot connect to Kafka: ${describeError(error)}`, { cause: error })
         } finally {
@@ -240,11 +246,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
     }
   }
 
-  async function disconnect(): Promise<void> {
-    disconnected = true
-    await connecting?.catch(() => {})
-    const p = producer
-    if (!p) return
+  async function disconnectClient(p: KafkajsProducerLike): Promise<void> {
     try {
       await p.disconnect()
     } catch (error) {
@@ -252,6 +254,15 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
     } finally {
       connected = false
     }
+  }
+
+  // Does not wait for a connect in flight (a stop must not hang on an unreachable broker):
+  // the client is disconnected now, and once more if that connect still lands (see connect()).
+  async function disconnect(): Promise<void> {
+    disconnected = true
+    const p = producer
+    if (!p || (!connected && connecting === undefined)) return
+    await disconnectClient(p)
   }
 
   // See KafkaProducer.maxInFlight: idempotent kafkajs producers must retry a failed record before sending another.

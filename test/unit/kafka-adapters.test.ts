@@ -280,3 +280,26 @@ test('concurrent first connect() and send() share one client (kafkajs and node-r
   await sending
   await viaRdkafka.disconnect()
 })
+
+test('kafkajs adapter: disconnect() during a connect that hangs returns at once, and closes the client again if that connect lands', async () => {
+  const fake = new FakeKafkajsProducer()
+  let land: () => void = () => {}
+  fake.connect = () => {
+    fake.connects++
+    return new Promise<void>((resolve) => {
+      land = resolve
+    })
+  }
+  const producer = createKafkajsProducer({ kafka: { producer: () => fake } })
+  const connecting = producer.connect()
+  for (let i = 0; i < 50 && fake.connects === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(fake.connects, 1, 'the connect is in flight')
+  await producer.disconnect() // must not wait for the hanging connect
+  assert.equal(fake.disconnects, 1)
+  land()
+  await connecting // a connect a disconnect cut short is no failure
+  assert.equal(fake.disconnects, 2, 'what the late connect opened is closed')
+  await producer.disconnect()
+  assert.equal(fake.disconnects, 2, 'a second disconnect() has nothing left to close')
+  await assert.rejects(producer.connect(), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.CLOSED)
+})
