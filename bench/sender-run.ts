@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module'
 import process from 'node:process'
 import { getKafkaSender, initTracer, KafkaReporter, KafkaSender } from '../senders/index.ts'
-import type { KafkaProducer } from '../src/kafka/producer.ts'
+import type { KafkaProducer } from '../src/kafka/types.ts'
 
 const require = createRequire(import.meta.url)
 // deno-lint-ignore no-explicit-any

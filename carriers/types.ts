@@ -1,41 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Minimal structural types for the Kafka clients and OpenTracing tracers the
- * carriers work with. Copied, never imported: the package must not require a
- * Kafka client (or a particular opentracing copy) to type-check or run.
+ * What the carriers accept (Kafka messages and headers of either client, from
+ * the Kafka port in `src/kafka/types.ts`) and the minimal structural types of
+ * the OpenTracing tracers they work with. Copied, never imported: the package
+ * must not require a Kafka client (or a particular opentracing copy) to
+ * type-check or run.
  * @module
  */
-import type { KafkajsHeaders, RdkafkaHeaders } from '../src/headers.ts'
+import type { KafkajsConsumedMessage, KafkajsHeaders, KafkajsMessage, RdkafkaHeaders, RdkafkaMessage } from '../src/kafka/types.ts'
 
-export type { KafkajsHeaders, RdkafkaHeaders, RdkafkaHeader, KafkaHeaderValue, BufferJson } from '../src/headers.ts'
-
-/** A kafkajs message to produce (`Message`). */
-export interface KafkajsMessage {
-  key?: unknown
-  value: unknown
-  partition?: number
-  timestamp?: string
-  headers?: KafkajsHeaders
-}
-
-/** A kafkajs message as `eachMessage`/`eachBatch` hand it over (`KafkaMessage`). */
-export interface KafkajsConsumedMessage {
-  key?: unknown
-  value: unknown
-  offset: string
-  timestamp?: string
-  headers?: KafkajsHeaders
-}
-
-/** A node-rdkafka message (`Message`), consumed or about to be produced. */
-export interface RdkafkaMessage {
-  value: unknown
-  topic?: string
-  partition?: number
-  offset?: number
-  key?: unknown
-  headers?: RdkafkaHeaders
-}
+// The client shapes are defined once, in the Kafka port; carriers re-export the ones they accept.
+export type {
+  BufferJson, KafkaHeaderValue, KafkajsConsumedMessage, KafkajsHeaders, KafkajsMessage, RdkafkaHeader, RdkafkaHeaders, RdkafkaMessage,
+} from '../src/kafka/types.ts'
 
 /**
  * What a producer carrier writes into: a kafkajs message (headers created if

@@ -5,7 +5,9 @@
  * not forwarded and where it came from, so it can be inspected and replayed.
  * @module
  */
-import type { RecordHeaderValue, SpanRecord } from './record.ts'
+import { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
+import type { KafkaProducer, KafkaRecord, KafkajsLike, RecordHeaderValue } from '../src/kafka/types.ts'
+import type { SpanRecord } from './record.ts'
 
 /** Header names the forwarder adds to a dead-lettered record. */
 export const DEAD_LETTER_HEADERS = {
@@ -36,11 +38,11 @@ export interface DeadLetterInfo {
   attempts: number
 }
 
-/** A record ready to produce to the dead-letter topic (kafkajs message shape). */
-export interface DeadLetterMessage {
-  key: Uint8Array | null
-  value: Uint8Array | null
-  headers: Record<string, RecordHeaderValue>
+/** A record ready to produce to the dead-letter topic (a `KafkaRecord` of the producer port). */
+export interface DeadLetterMessage extends KafkaRecord {
+  readonly key: Uint8Array | null
+  readonly value: Uint8Array | null
+  readonly headers: Record<string, RecordHeaderValue>
 }
 
 const MAX_MESSAGE = 500
@@ -67,4 +69,13 @@ export function deadLetterHeaders(record: SpanRecord, info: DeadLetterInfo): Rec
  */
 export function deadLetterMessage(record: SpanRecord, info: DeadLetterInfo): DeadLetterMessage {
   return { key: record.key, value: record.value, headers: { ...record.headers, ...deadLetterHeaders(record, info) } }
+}
+
+/**
+ * The dead-letter producer: the kafkajs adapter of the Kafka port over the
+ * forwarder's client (acks=all, not idempotent, three client retries; the
+ * forwarder retries a failed dead letter itself with its backoff).
+ */
+export function createDeadLetterProducer(kafka: Pick<KafkajsLike, 'producer'>): KafkaProducer {
+  return createKafkajsProducer({ kafka, idempotent: false, retries: 3, ackTimeoutMs: 30_000 })
 }

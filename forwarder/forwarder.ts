@@ -24,13 +24,15 @@ import { createCollectorClient } from './collector-client.ts'
 import { createForwarderHttpHandler } from './http-handler.ts'
 import type { ForwarderHealth, ForwarderHttpHandler } from './http-handler.ts'
 import type {
+  KafkaProducer,
   KafkajsAdminLike,
+  KafkajsConsumedMessage,
   KafkajsConsumerLike,
   KafkajsEachBatchPayload,
   KafkajsLike,
-  KafkajsMessage,
-  KafkajsProducerLike,
-} from './kafkajs-types.ts'
+  RecordHeaderValue,
+} from '../src/kafka/types.ts'
+import { createDeadLetterProducer } from './dead-letter.ts'
 import { safeLogger } from './logger.ts'
 import { createForwarderMetrics } from './metrics.ts'
 import type { ForwarderMetricsSnapshot, PartitionState } from './metrics.ts'
@@ -68,14 +70,15 @@ type KafkajsModule = { Kafka: new (config: Record<string, unknown>) => KafkajsLi
 
 const LOG_LEVEL = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const
 
-function toRecord(topic: string, partition: number, message: KafkajsMessage): SpanRecord {
+function toRecord(topic: string, partition: number, message: KafkajsConsumedMessage): SpanRecord {
+  // kafkajs hands Buffers (or null) for key, value and header values.
   return {
     topic,
     partition,
     offset: BigInt(message.offset),
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers: message.headers ?? {},
+    key: (message.key as Uint8Array | null | undefined) ?? null,
+    value: (message.value as Uint8Array | null | undefined) ?? null,
+    headers: (message.headers ?? {}) as Record<string, RecordHeaderValue>,
     timestamp: message.timestamp,
   }
 }
@@ -122,7 +125,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let status: ForwarderHealth['status'] = 'idle'
   let failure: string | undefined
   let consumer: KafkajsConsumerLike | undefined
-  let producer: KafkajsProducerLike | undefined
+  let producer: KafkaProducer | undefined
   let admin: KafkajsAdminLike | undefined
   let adminConnected = false
   let starting: Promise<void> | undefined
@@ -207,7 +210,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         retry: o.retry,
         post: (body, signal) => collector.post(body, signal),
         deadLetter: async (message) => {
-          await producer!.send({ topic: o.deadLetterTopic, messages: [message], acks: -1, timeout: 30_000 })
+          await producer!.send({ topic: o.deadLetterTopic, messages: [message] })
         },
         deadLetterTopic: o.deadLetterTopic,
         collectorName: collector.displayUrl,
@@ -413,7 +416,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const missing = type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE'
         if (!missing) throw error
         if (attempt >= 20) {
-          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { retriable: true, cause: error })
+          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot subscribe to topic ${o.topic}: it does not exist (create it, or enable auto.create.topics.enable on the brokers)`, { cause: error })
         }
         // A referenced timer (unlike the pipelines' backoff sleeps): start() is what keeps the caller waiting.
         await raceAbort(new Promise((resolve) => setTimeout(resolve, 250)), stopRequested.signal)
@@ -439,7 +442,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           retry: { ...userRetry, restartOnFailure: async (error: Error) => !stopRequested.signal.aborted && (userRetry.restartOnFailure ? await userRetry.restartOnFailure(error) : true) },
           groupId: o.groupId,
         })
-        const p = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 3 } })
+        const p = createDeadLetterProducer(kafka)
         consumer = c
         producer = p
         admin = kafka.admin()
@@ -464,7 +467,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         failure = describeError(error)
         await disconnectAll()
         if (error instanceof JaegerKafkaError) throw error
-        throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot start the forwarder: ${failure}`, { retriable: true, cause: error })
+        throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot start the forwarder: ${failure}`, { cause: error })
       }
       if (status !== 'starting' || stopRequested.signal.aborted) return
       status = 'running'

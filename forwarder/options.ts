@@ -4,14 +4,14 @@
  * / `RangeError` for values that cannot work, at construction time).
  * @module
  */
-import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/types.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
-import { resolveRetry } from './backoff.ts'
-import type { ResolvedRetry, RetryOptions } from './backoff.ts'
+import { resolveForwarderRetry } from './retry-policy.ts'
+import type { ForwarderRetryOptions, ResolvedForwarderRetry } from './retry-policy.ts'
 import { DEFAULT_PERMANENT_STATUSES } from './classify.ts'
 import { DEFAULT_COLLECTOR_URL } from './collector-client.ts'
 import type { CollectorAuth, FetchLike } from './collector-client.ts'
-import type { KafkajsLike } from './kafkajs-types.ts'
+import type { KafkajsLike } from '../src/kafka/types.ts'
 import { consoleLogger } from './logger.ts'
 import type { ForwarderLogger } from './logger.ts'
 
@@ -79,7 +79,7 @@ export interface ForwarderOptions {
   /** kafkajs `partitionsConsumedConcurrently` (default 1: the batch handler only queues records). */
   partitionsConsumedConcurrently?: number
   /** Backoff for retryable failures and dead-letter produce failures. */
-  retry?: RetryOptions
+  retry?: ForwarderRetryOptions
   /** Commits are coalesced: at most one per this many ms (default 100). */
   commitIntervalMs?: number
   /** How long stop() lets in-flight POSTs finish before aborting them (default 10000). */
@@ -127,7 +127,7 @@ export interface ResolvedForwarderOptions {
   maxInFlightPerPartition: number
   maxPendingPerPartition: number
   partitionsConsumedConcurrently: number
-  retry: ResolvedRetry
+  retry: ResolvedForwarderRetry
   commitIntervalMs: number
   drainTimeoutMs: number
   closeTimeoutMs: number
@@ -216,7 +216,7 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     maxInFlightPerPartition: positiveInt('maxInFlightPerPartition', options.maxInFlightPerPartition, 4),
     maxPendingPerPartition: positiveInt('maxPendingPerPartition', options.maxPendingPerPartition, 1000),
     partitionsConsumedConcurrently: positiveInt('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1),
-    retry: resolveRetry(options.retry),
+    retry: resolveForwarderRetry(options.retry),
     commitIntervalMs: nonNegative('commitIntervalMs', options.commitIntervalMs, 100),
     drainTimeoutMs: nonNegative('drainTimeoutMs', options.drainTimeoutMs, 10_000),
     closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 5_000),

@@ -11,8 +11,8 @@
  * @module
  */
 import { describeError } from '../src/errors.ts'
-import { backoffDelay } from './backoff.ts'
-import type { ResolvedRetry } from './backoff.ts'
+import { backoffDelay } from '../src/retry.ts'
+import type { ResolvedForwarderRetry } from './retry-policy.ts'
 import { configHint } from './classify.ts'
 import type { PostResult } from './collector-client.ts'
 import { deadLetterMessage } from './dead-letter.ts'
@@ -32,7 +32,7 @@ export interface PipelineDeps {
   maxInFlight: number
   /** Fetching pauses while this many records are registered but not committable. */
   maxPending: number
-  retry: ResolvedRetry
+  retry: ResolvedForwarderRetry
   post(body: Uint8Array, signal: AbortSignal): Promise<PostResult>
   /** Produce one record to the dead-letter topic; rejects on failure. */
   deadLetter(message: DeadLetterMessage): Promise<void>

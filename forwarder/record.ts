@@ -10,8 +10,9 @@ import { describeError } from '../src/errors.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../src/kafka/span-record.ts'
 import { summarizeBatch } from '../src/thrift/jaeger-decode.ts'
 
-/** Header values as Kafka clients hand them over (kafkajs: Buffers; repeated keys: arrays). */
-export type RecordHeaderValue = Uint8Array | string | readonly (Uint8Array | string)[] | undefined
+import type { RecordHeaderValue } from '../src/kafka/types.ts'
+
+export type { RecordHeaderValue } from '../src/kafka/types.ts'
 
 /** A consumed span-topic record. The byte arrays are the client's own (never copied, never mutated). */
 export interface SpanRecord {

@@ -13,11 +13,11 @@
  * @module
  */
 import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
-import type { KafkaProducer } from '../src/kafka/producer.ts'
+import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
 import type { ClientStats } from '../src/thrift/jaeger-types.ts'
-import { backoffDelay } from './backoff.ts'
-import type { ResolvedBackoff } from './backoff.ts'
+import { backoffDelay } from '../src/retry.ts'
+import type { ResolvedRetry } from '../src/retry.ts'
 import { Deque } from './deque.ts'
 import type { DropReason } from './sender-types.ts'
 
@@ -51,7 +51,7 @@ export interface DeliveryQueueOptions<R> {
   topic: string
   maxInFlight: number
   maxBufferedBytes: number
-  backoff: ResolvedBackoff
+  backoff: ResolvedRetry
   random?: () => number
   /** Called exactly once per batch. */
   onSettled(batch: SealedBatch<R>, result: Settlement): void

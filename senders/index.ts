@@ -8,6 +8,7 @@
 export { KafkaSender, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './kafka-sender.ts'
 export type { KafkaSenderOptions } from './kafka-sender.ts'
 export { KafkaReporter } from './kafka-reporter.ts'
+export { isKafkaSender, isKafkaReporter } from './brand.ts'
 export type { KafkaReporterOptions } from './kafka-reporter.ts'
 export { initTracer, initTracerFromEnv, getKafkaSender } from './init-tracer.ts'
 export type { KafkaTracingConfig, KafkaTracingOptions, JaegerTracer } from './init-tracer.ts'
@@ -17,11 +18,14 @@ export { provideModule } from './runtime-require.ts'
 export { DROP_REASONS } from './sender-types.ts'
 export type { SenderCallback, DropReason, SpanDrop, KafkaSenderStats, FlushResult, CloseResult } from './sender-types.ts'
 export type { MetricsFactory, Counter, Gauge } from './metrics.ts'
-export type { BackoffOptions } from './backoff.ts'
+export type { RetryOptions } from '../src/retry.ts'
+/** @deprecated The same shape as `RetryOptions` (the name before 0.2). */
+export type { RetryOptions as BackoffOptions } from '../src/retry.ts'
 export { TRUNCATED_TAG_KEY } from './trim-span.ts'
 export { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
-export type { KafkajsProducerOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/kafkajs.ts'
-export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/producer.ts'
+export type { KafkajsProducerOptions } from '../src/kafka/kafkajs.ts'
+export type { KafkaClientOptions, KafkaTlsOptions, KafkaSaslOptions } from '../src/kafka/types.ts'
+export type { KafkaProducer, KafkaRecord, ProduceRequest, KafkaCompression, KafkaHeaders } from '../src/kafka/types.ts'
 export {
   SPAN_ENCODING_HEADER,
   SPAN_ENCODING_THRIFT_BATCH,

@@ -6,10 +6,10 @@
  * are passed in.
  * @module
  */
-import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/kafkajs.ts'
-import type { KafkaCompression, KafkaProducer } from '../src/kafka/producer.ts'
-import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/producer.ts'
-import type { BackoffOptions } from './backoff.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/types.ts'
+import type { KafkaCompression, KafkaProducer } from '../src/kafka/types.ts'
+import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/types.ts'
+import type { RetryOptions } from '../src/retry.ts'
 import type { KafkaSenderOptions } from './kafka-sender.ts'
 
 /** Which reporter `initTracer()` puts in front of the sender. */
@@ -33,7 +33,7 @@ export interface KafkaReporterConfig {
   maxInFlightBatches?: number
   flushTimeoutMs?: number
   closeTimeoutMs?: number
-  retry?: BackoffOptions
+  retry?: RetryOptions
   /**
    * `kafka` (default): KafkaReporter, same contract and counters as
    * RemoteReporter, ~2 µs/span cheaper, flush timer unref'd; `remote`:

@@ -8,6 +8,7 @@
  * keeps the process alive.
  * @module
  */
+import { REPORTER_BRAND, brandedInstanceOf } from './brand.ts'
 import { describeError } from '../src/errors.ts'
 import { nullLogger, safeLog } from '../src/kafka/logger.ts'
 import type { Logger } from '../src/kafka/logger.ts'
@@ -36,6 +37,8 @@ export interface KafkaReporterOptions {
  * ```
  */
 export class KafkaReporter {
+  /** Brand: `instanceof` and `isKafkaReporter()` work across ESM/CJS copies of the package. */
+  readonly [REPORTER_BRAND] = true
   private readonly kafkaSender: KafkaSender
   private readonly logger: Logger
   private readonly metrics: ReporterMetrics
@@ -76,6 +79,10 @@ export class KafkaReporter {
   }
 
   /** Called by the tracer for every finished, sampled span. Never throws. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, KafkaReporter, value, REPORTER_BRAND)
+  }
+
   report(span: unknown): void {
     let clientSpan: unknown
     try {

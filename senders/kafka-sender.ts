@@ -22,16 +22,21 @@ import { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
 import type { KafkajsProducerOptions } from '../src/kafka/kafkajs.ts'
 import { nullLogger, safeLog } from '../src/kafka/logger.ts'
 import type { Logger } from '../src/kafka/logger.ts'
-import { isKafkaProducer } from '../src/kafka/producer.ts'
-import type { KafkaProducer } from '../src/kafka/producer.ts'
+import { isKafkaProducer } from '../src/kafka/types.ts'
+import type { KafkaProducer } from '../src/kafka/types.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../src/thrift/from-jaeger-client.ts'
-import { assembleBatch, batchEncodedSize, encodeProcess, encodeSpan } from '../src/thrift/jaeger-encode.ts'
+import { encodeProcess, encodeSpan } from '../src/thrift/jaeger-encode.ts'
 import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/thrift/jaeger-types.ts'
-import { resolveBackoff } from './backoff.ts'
-import type { BackoffOptions } from './backoff.ts'
+import { resolveRetry, SENDER_RETRY_DEFAULTS } from '../src/retry.ts'
+import type { RetryOptions } from '../src/retry.ts'
+import { BatchSealer, MIN_MAX_MESSAGE_BYTES } from './batch-sealer.ts'
+import { SENDER_BRAND, brandedInstanceOf } from './brand.ts'
+import type { Batch, BatchReport } from './batch-sealer.ts'
 import { DeliveryQueue } from './delivery-queue.ts'
-import type { SealedBatch, Settlement } from './delivery-queue.ts'
+import type { Settlement } from './delivery-queue.ts'
+import { FlushWaiters } from './flush-waiters.ts'
+import type { FlushWaiter } from './flush-waiters.ts'
 import { reporterMetrics } from './metrics.ts'
 import type { MetricsFactory, ReporterMetrics } from './metrics.ts'
 import { DROP_REASONS } from './sender-types.ts'
@@ -46,8 +51,7 @@ import { trimSpan } from './trim-span.ts'
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000 - 16_384
 /** Default cap on undelivered bytes held while Kafka is unreachable (64 MiB). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
-/** Smallest accepted `maxMessageBytes`. */
-export const MIN_MAX_MESSAGE_BYTES = 1024
+export { MIN_MAX_MESSAGE_BYTES } from './batch-sealer.ts'
 
 /** Options of `new KafkaSender()`. Give `producer` or `kafka`. */
 export interface KafkaSenderOptions {
@@ -64,7 +68,7 @@ export interface KafkaSenderOptions {
   /** Records handed to the producer at once (default: what the producer says is safe, e.g. 1 for idempotent kafkajs, else 4). */
   maxInFlightBatches?: number
   /** Backoff between retries of a failed send. */
-  retry?: BackoffOptions
+  retry?: RetryOptions
   /** Longest a `flush()` callback waits for acknowledgements before reporting 0 and leaving the rest buffered (default 5000). */
   flushTimeoutMs?: number
   /** Longest `close()` waits for acknowledgements before dropping what is left (default 10000). */
@@ -81,29 +85,6 @@ export interface KafkaSenderOptions {
   /** Called for every drop (after the counters are updated). */
   onDrop?: (drop: SpanDrop) => void
 }
-
-/** Bookkeeping shared by the batch(es) one append/flush/close sealed. */
-interface BatchReport {
-  kind: 'append' | 'flush' | 'none'
-  callback?: SenderCallback
-  pending: number
-  delivered: number
-  dropped: number
-  error?: string
-  /** Set while a flush() call waits on this report. */
-  onComplete?: () => void
-}
-
-interface FlushWaiter {
-  untilSeqNo: number
-  report?: BatchReport
-  callback?: SenderCallback
-  resolve(result: FlushResult): void
-  timer?: ReturnType<typeof setTimeout>
-  done: boolean
-}
-
-type Batch = SealedBatch<BatchReport>
 
 const LOG_INTERVAL_MS = 10_000
 
@@ -132,19 +113,6 @@ function safeCallback(callback: SenderCallback | undefined, numSpans: number, er
   }
 }
 
-/** 16 hex digits from the web-standard random source. */
-function randomId(): string {
-  const bytes = new Uint8Array(8)
-  crypto.getRandomValues(bytes)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 function operationNameOf(span: unknown): string | undefined {
   const name = (span as { operationName?: unknown } | null)?.operationName
   return typeof name === 'string' ? name : undefined
@@ -162,6 +130,8 @@ function operationNameOf(span: unknown): string | undefined {
  * ```
  */
 export class KafkaSender {
+  /** Brand: `instanceof` and `isKafkaSender()` work across ESM/CJS copies of the package. */
+  readonly [SENDER_BRAND] = true
   private readonly producer: KafkaProducer
   private readonly topic: string
   private readonly logger: Logger
@@ -171,16 +141,8 @@ export class KafkaSender {
   private readonly closeTimeoutMs: number
   private readonly disconnectOnClose: boolean
   private readonly queue: DeliveryQueue<BatchReport>
-  private maxMessageBytes: number
-  private processBytes: Uint8Array | undefined
-  /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
-  private overhead: number
-  private openParts: Uint8Array[] = []
-  private openBytes = 0
-  private seqNo = 0
-  /** Random per-sender id: record keys are `<senderId>-<seqNo>`. */
-  private readonly senderId = randomId()
-  private waiters: FlushWaiter[] = []
+  private readonly sealer: BatchSealer
+  private readonly waiters: FlushWaiters
   private closed = false
   private closing: Promise<CloseResult> | undefined
   private readonly lastLogged = new Map<string, { at: number; suppressed: number }>()
@@ -206,22 +168,22 @@ export class KafkaSender {
     }
     this.topic = options.topic ?? DEFAULT_SPAN_TOPIC
     if (typeof this.topic !== 'string' || this.topic.length === 0) throw new TypeError('`topic` must be a non-empty string')
-    this.maxMessageBytes = positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
+    const maxMessageBytes = positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
     const maxBufferedBytes = positiveInteger(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes', 1)
-    if (maxBufferedBytes < this.maxMessageBytes) throw new RangeError('`maxBufferedBytes` must be at least `maxMessageBytes`')
+    if (maxBufferedBytes < maxMessageBytes) throw new RangeError('`maxBufferedBytes` must be at least `maxMessageBytes`')
     const maxInFlight = positiveInteger(options.maxInFlightBatches ?? this.producer.maxInFlight ?? 4, 'maxInFlightBatches')
     this.flushTimeoutMs = nonNegativeNumber(options.flushTimeoutMs ?? 5_000, 'flushTimeoutMs')
     this.closeTimeoutMs = nonNegativeNumber(options.closeTimeoutMs ?? 10_000, 'closeTimeoutMs')
     this.disconnectOnClose = options.disconnectOnClose ?? this.producer.ownsClient ?? false
     this.metrics = reporterMetrics(options.metrics)
     this.onDrop = options.onDrop
-    this.overhead = batchEncodedSize(0, 0, true, true)
+    this.sealer = new BatchSealer(maxMessageBytes, () => this.clientStats())
     this.queue = new DeliveryQueue<BatchReport>({
       producer: this.producer,
       topic: this.topic,
       maxInFlight,
       maxBufferedBytes,
-      backoff: resolveBackoff(options.retry),
+      backoff: resolveRetry(options.retry, SENDER_RETRY_DEFAULTS),
       onSettled: (batch, result) => this.settled(batch, result),
       onTooLarge: (batch) => this.split(batch),
       onSendFailed: (error, first, retryInMs) => {
@@ -230,6 +192,11 @@ export class KafkaSender {
         else this.log('send-failed', 'error', message)
       },
       onRecovered: (failures) => safeLog(this.logger, 'info', `jaeger-kafka: producing to topic "${this.topic}" again after ${failures} failed attempts`),
+    })
+    this.waiters = new FlushWaiters({
+      minUnsettledSeqNo: () => this.queue.minUnsettledSeqNo(),
+      invoke: (callback, numSpans, error) => this.invoke(callback, numSpans, error),
+      reportOutcome: (callback, delivered, dropped, error) => this.reportOutcome('flush', callback, delivered, dropped, error),
     })
     // Connect early so a broken setup shows in the logs at startup, not at the first flush.
     queueMicrotask(() => {
@@ -309,23 +276,18 @@ export class KafkaSender {
   flush(callback?: SenderCallback): Promise<FlushResult> {
     return new Promise<FlushResult>((resolve) => {
       try {
-        if (this.openParts.length > 0 && !this.processBytes) {
+        if (this.sealer.openCount > 0 && !this.sealer.hasProcess) {
           const error = 'Cannot flush: setProcess() was not called yet; spans stay buffered'
           this.invoke(callback, 0, error)
           resolve({ spans: 0, error, timedOut: false })
           return
         }
         // onComplete is set before sealing: the batch may be dropped (buffer full) while it is enqueued.
-        let report: BatchReport | undefined = { kind: 'flush', pending: 0, delivered: 0, dropped: 0, onComplete: () => this.checkWaiters() }
+        let report: BatchReport | undefined = { kind: 'flush', pending: 0, delivered: 0, dropped: 0, onComplete: () => this.waiters.check() }
         if (!this.seal(report)) report = undefined
-        const waiter: FlushWaiter = { untilSeqNo: this.seqNo, callback, resolve, done: false }
+        const waiter: FlushWaiter = { untilSeqNo: this.sealer.seqNo, callback, resolve, done: false }
         if (report) waiter.report = report
-        this.waiters.push(waiter)
-        if (Number.isFinite(this.flushTimeoutMs)) {
-          waiter.timer = setTimeout(() => this.flushTimedOut(waiter), this.flushTimeoutMs)
-          unref(waiter.timer)
-        }
-        this.checkWaiters()
+        this.waiters.add(waiter, this.flushTimeoutMs)
       } catch (error) {
         safeLog(this.logger, 'error', `jaeger-kafka: flush failed unexpectedly: ${describeError(error)}`)
         this.invoke(callback, 0, `Cannot flush: ${describeError(error)}`)
@@ -357,17 +319,21 @@ export class KafkaSender {
       spansDelivered: this.counts.delivered,
       spansTrimmed: this.counts.trimmed,
       spansDropped: { ...this.counts.dropped },
-      batchesSealed: this.seqNo,
+      batchesSealed: this.sealer.seqNo,
       batchesDelivered: this.counts.batchesDelivered,
       bytesDelivered: this.counts.bytesDelivered,
       sendAttempts: this.queue.attempts,
       sendFailures: this.queue.failures,
-      bufferedSpans: this.openParts.length + this.queue.bufferedSpans,
-      bufferedBytes: this.openBytes + this.queue.bufferedBytes,
+      bufferedSpans: this.sealer.openCount + this.queue.bufferedSpans,
+      bufferedBytes: this.sealer.openByteCount + this.queue.bufferedBytes,
       bufferedBatches: this.queue.size,
       inFlightBatches: this.queue.inFlightCount,
-      maxMessageBytes: this.maxMessageBytes,
+      maxMessageBytes: this.sealer.maxMessageBytes,
     }
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, KafkaSender, value, SENDER_BRAND)
   }
 
   // ------------------------------------------------------------- internals
@@ -377,21 +343,13 @@ export class KafkaSender {
   }
 
   private setEncodedProcess(bytes: Uint8Array): void {
-    if (this.processBytes && this.openParts.length > 0 && !sameBytes(this.processBytes, bytes)) {
-      // Spans appended so far belong to the old process.
-      this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
-    }
-    this.processBytes = bytes
-    this.overhead = batchEncodedSize(bytes.length, 0, true, true)
-  }
-
-  /** Largest encoded span that fits in a record on its own. */
-  private maxSpanBytes(): number {
-    return this.maxMessageBytes - this.overhead
+    // Spans appended so far belong to the old process.
+    if (this.sealer.processChanges(bytes)) this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
+    this.sealer.setProcess(bytes)
   }
 
   private addEncoded(bytes: Uint8Array, structured: () => JaegerSpan, callback: SenderCallback | undefined): void {
-    const maxSpan = this.maxSpanBytes()
+    const maxSpan = this.sealer.maxSpanBytes()
     if (bytes.length > maxSpan) {
       const original = bytes.length
       let trimmed: ReturnType<typeof trimSpan>
@@ -410,58 +368,23 @@ export class KafkaSender {
       this.counts.trimmed++
       this.log('trimmed', 'info', `jaeger-kafka: span "${operationName}" was ${original} bytes (limit ${maxSpan}); sent without ${trimmed.removedLogs} logs and ${trimmed.removedTags} tags, tagged jaeger.truncated=true`)
     }
-    if (this.openParts.length > 0 && this.processBytes && this.overhead + this.openBytes + bytes.length > this.maxMessageBytes) {
+    if (this.sealer.wouldOverflow(bytes.length)) {
       // Like jaeger-client's UDPSender: the call that fills a batch reports it.
       this.seal({ kind: 'append', callback, pending: 0, delivered: 0, dropped: 0 })
-      this.openParts.push(bytes)
-      this.openBytes += bytes.length
+      this.sealer.add(bytes)
       return
     }
-    this.openParts.push(bytes)
-    this.openBytes += bytes.length
+    this.sealer.add(bytes)
     this.invoke(callback, 0)
   }
 
-  /** Turn the open spans into sealed batch(es) owned by `report`. False when nothing was sealed. */
+  /** Seal the open spans into batch(es) owned by `report` and queue them. False when nothing was sealed. */
   private seal(report: BatchReport): boolean {
-    const process = this.processBytes
-    if (this.openParts.length === 0 || !process) return false
-    const parts = this.openParts
-    this.openParts = []
-    this.openBytes = 0
-    // One batch, except when spans were added before setProcess() or the limit dropped.
-    let start = 0
-    let bytes = 0
-    const groups: Uint8Array[][] = []
-    for (let i = 0; i < parts.length; i++) {
-      const length = (parts[i] as Uint8Array).length
-      if (i > start && this.overhead + bytes + length > this.maxMessageBytes) {
-        groups.push(parts.slice(start, i))
-        start = i
-        bytes = 0
-      }
-      bytes += length
-    }
-    groups.push(start === 0 ? parts : parts.slice(start))
-    report.pending += groups.length
-    for (const group of groups) this.queue.enqueue(this.buildBatch(process, group, ++this.seqNo, report))
-    this.metrics.reporterQueueLength.update(this.openParts.length + this.queue.bufferedSpans)
+    const batches = this.sealer.seal(report)
+    if (batches.length === 0) return false
+    for (const batch of batches) this.queue.enqueue(batch)
+    this.metrics.reporterQueueLength.update(this.sealer.openCount + this.queue.bufferedSpans)
     return true
-  }
-
-  private buildBatch(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {
-    return {
-      seqNo,
-      key: `${this.senderId}-${seqNo}`,
-      value: assembleBatch({ process, spans, seqNo: BigInt(seqNo), stats }),
-      spanCount: spans.length,
-      spanLengths: spans.map((span) => span.length),
-      processLength: process.length,
-      stats,
-      report,
-      attempts: 0,
-      state: 'queued',
-    }
   }
 
   /** Batch.stats: cumulative drops so far (jaeger.thrift ClientStats). */
@@ -476,26 +399,9 @@ export class KafkaSender {
 
   /** The broker refused `batch` as too large: split it in two and lower the limit. */
   private split(batch: Batch): Batch[] | undefined {
-    const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.value.length / 2)))
-    if (lowered < this.maxMessageBytes) {
-      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.value.length}-byte record as too large; lowering maxMessageBytes from ${this.maxMessageBytes} to ${lowered} (check the topic's max.message.bytes)`)
-      this.maxMessageBytes = lowered
-    }
-    if (batch.spanCount < 2) return undefined
-    // Spans sit between the Process and the tail; see assembleBatch().
-    const process = batch.value.subarray(3, 3 + batch.processLength)
-    let offset = batchEncodedSize(batch.processLength, 0, false, false) - 1
-    const spans: Uint8Array[] = []
-    for (const length of batch.spanLengths) {
-      spans.push(batch.value.subarray(offset, offset + length))
-      offset += length
-    }
-    const half = Math.ceil(spans.length / 2)
-    batch.report.pending += 1
-    return [
-      this.buildBatch(process, spans.slice(0, half), batch.seqNo, batch.report, batch.stats),
-      this.buildBatch(process, spans.slice(half), batch.seqNo, batch.report, batch.stats),
-    ]
+    return this.sealer.split(batch, (from, to) => {
+      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.value.length}-byte record as too large; lowering maxMessageBytes from ${from} to ${to} (check the topic's max.message.bytes)`)
+    })
   }
 
   private settled(batch: Batch, result: Settlement): void {
@@ -516,8 +422,8 @@ export class KafkaSender {
       if (report.onComplete) report.onComplete()
       else this.reportOutcome(report.kind, report.callback, report.delivered, report.dropped, report.error)
     }
-    this.metrics.reporterQueueLength.update(this.openParts.length + this.queue.bufferedSpans)
-    this.checkWaiters()
+    this.metrics.reporterQueueLength.update(this.sealer.openCount + this.queue.bufferedSpans)
+    this.waiters.check()
   }
 
   /**
@@ -551,53 +457,14 @@ export class KafkaSender {
     }
   }
 
-  private checkWaiters(): void {
-    if (this.waiters.length === 0) return
-    const min = this.queue.minUnsettledSeqNo()
-    while (this.waiters.length > 0 && (this.waiters[0] as FlushWaiter).untilSeqNo < min) {
-      this.finishWaiter(this.waiters.shift() as FlushWaiter, false)
-    }
-  }
-
-  private flushTimedOut(waiter: FlushWaiter): void {
-    if (waiter.done) return
-    const index = this.waiters.indexOf(waiter)
-    if (index >= 0) this.waiters.splice(index, 1)
-    this.finishWaiter(waiter, true)
-  }
-
-  private finishWaiter(waiter: FlushWaiter, timedOut: boolean): void {
-    waiter.done = true
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer)
-    const report = waiter.report
-    if (!report) {
-      this.invoke(waiter.callback, 0)
-      waiter.resolve({ spans: 0, timedOut })
-      return
-    }
-    report.onComplete = undefined
-    if (report.pending > 0) {
-      // Still buffered: its outcome goes to the metrics when it settles.
-      this.invoke(waiter.callback, 0)
-      waiter.resolve({ spans: 0, timedOut: true })
-      return
-    }
-    this.reportOutcome('flush', waiter.callback, report.delivered, report.dropped, report.error)
-    const result: FlushResult = report.dropped > 0 && report.delivered === 0 ? { spans: report.dropped, error: report.error ?? 'dropped', timedOut } : { spans: report.delivered, timedOut }
-    waiter.resolve(result)
-  }
-
   private async shutdown(): Promise<CloseResult> {
     this.closed = true
     let timedOut = false
     try {
       this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
-      if (this.openParts.length > 0) {
+      if (this.sealer.openCount > 0) {
         // No process was ever set: these spans cannot form a Batch.
-        const count = this.openParts.length
-        const bytes = this.openBytes
-        this.openParts = []
-        this.openBytes = 0
+        const { count, bytes } = this.sealer.discardOpen()
         this.counts.dropped.closed += count
         this.notifyDrop({ reason: 'closed', spans: count, bytes }, `jaeger-kafka: dropped ${count} spans at close: setProcess() was never called`)
         this.metrics.reporterDropped.increment(count)
@@ -614,7 +481,7 @@ export class KafkaSender {
       this.queue.dropAll('closed', `Cannot deliver: close() failed: ${describeError(error)}`)
     }
     this.queue.stop()
-    this.checkWaiters()
+    this.waiters.check()
     if (this.disconnectOnClose) {
       const disconnected = await withTimeout(
         attempt(() => this.producer.disconnect()).catch((error: unknown) => safeLog(this.logger, 'error', `jaeger-kafka: disconnect failed: ${describeError(error)}`)),

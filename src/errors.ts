@@ -3,7 +3,7 @@
  * The one errors module of jaeger-kafka.
  *
  * Every error this package creates on purpose is a `JaegerKafkaError` with a
- * stable `code` and a `retriable` flag. Bad arguments get the built-in
+ * stable `code`. Bad arguments get the built-in
  * `TypeError` / `RangeError` instead. The class is branded with a
  * `Symbol.for` key so `isJaegerKafkaError()` works across duplicate copies of
  * the package (npm + JSR, ESM + CJS).
@@ -20,20 +20,12 @@ export const ErrorCodes = {
   THRIFT_DECODE: 'THRIFT_DECODE',
   /** A value that cannot be encoded (missing required field, wrong type). */
   THRIFT_ENCODE: 'THRIFT_ENCODE',
-  /** A span that stays over `maxMessageBytes` even after trimming. */
-  SPAN_TOO_LARGE: 'SPAN_TOO_LARGE',
   /** The Kafka producer or consumer failed. */
   KAFKA: 'KAFKA',
   /** The Kafka client or broker rejected a record as larger than its max message size. */
   MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** The sender or forwarder was used after close(). */
   CLOSED: 'CLOSED',
-  /** A timeout elapsed (flush, close, request). */
-  TIMEOUT: 'TIMEOUT',
-  /** The Jaeger collector answered with a status that is not 2xx. */
-  COLLECTOR_STATUS: 'COLLECTOR_STATUS',
-  /** The Jaeger collector could not be reached. */
-  COLLECTOR_UNREACHABLE: 'COLLECTOR_UNREACHABLE',
   /** Configuration that cannot work (e.g. 401 from the collector). */
   CONFIGURATION: 'CONFIGURATION',
 } as const
@@ -41,21 +33,18 @@ export const ErrorCodes = {
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
 export interface JaegerKafkaErrorOptions {
-  retriable?: boolean
   cause?: unknown
 }
 
 /** Base class of every error this package raises on purpose. */
 export class JaegerKafkaError extends Error {
   readonly code: ErrorCode
-  readonly retriable: boolean
   readonly [BRAND] = true
 
   constructor(code: ErrorCode, message: string, options: JaegerKafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'JaegerKafkaError'
     this.code = code
-    this.retriable = options.retriable ?? false
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {

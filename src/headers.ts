@@ -23,30 +23,9 @@
  * @module
  */
 
-/** One header value as the clients hand it over. */
-export type KafkaHeaderValue = string | Uint8Array | BufferJson | null | undefined
+import type { BufferJson } from './kafka/types.ts'
 
-/** What `JSON.stringify(buffer)` turns a Node Buffer into. */
-export interface BufferJson {
-  type: 'Buffer'
-  data: number[]
-}
-
-/** kafkajs headers (`IHeaders`): an array value is a repeated key. */
-export interface KafkajsHeaders {
-  [key: string]: KafkaHeaderValue | KafkaHeaderValue[]
-}
-
-/** One node-rdkafka header: a single-key object (`MessageHeader`). */
-export interface RdkafkaHeader {
-  [key: string]: string | Uint8Array | BufferJson | null | undefined
-}
-
-/** node-rdkafka headers: one-key objects in wire order. */
-export type RdkafkaHeaders = RdkafkaHeader[]
-
-/** Headers of either client shape. */
-export type AnyKafkaHeaders = KafkajsHeaders | RdkafkaHeaders
+export type { AnyKafkaHeaders, BufferJson, KafkaHeaderValue, KafkajsHeaders, RdkafkaHeader, RdkafkaHeaders } from './kafka/types.ts'
 
 /**
  * Caps that bound what the carriers read and write. Documented in

@@ -12,61 +12,17 @@
 import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
-import { KAFKA_COMPRESSIONS } from './producer.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './producer.ts'
-
-/** The part of a kafkajs `Producer` this adapter calls (structural; no kafkajs types needed). */
-export interface KafkajsProducerLike {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  send(record: {
-    topic: string
-    messages: { key?: unknown; value: unknown; headers?: Record<string, unknown> }[]
-    acks?: number
-    timeout?: number
-    compression?: number
-  }): Promise<unknown>
-}
-
-/** The part of a kafkajs `Kafka` instance this adapter calls. */
-export interface KafkajsLike {
-  producer(config?: Record<string, unknown>): KafkajsProducerLike
-}
-
-/** TLS settings (PEM strings, never file paths: core code does not read files). */
-export interface KafkaTlsOptions {
-  ca?: string | string[]
-  cert?: string
-  key?: string
-  passphrase?: string
-  servername?: string
-  rejectUnauthorized?: boolean
-}
-
-/** SASL settings for the mechanisms both adapters support. */
-export interface KafkaSaslOptions {
-  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
-  username: string
-  password: string
-}
+import { KAFKA_COMPRESSIONS } from './types.ts'
+import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, KafkajsHeaders, KafkajsLike, KafkajsMessage, KafkajsProducerLike, ProduceRequest } from './types.ts'
 
 /** Options of `createKafkajsProducer()`. Give `producer`, `kafka` or `brokers`. */
-export interface KafkajsProducerOptions {
+export interface KafkajsProducerOptions extends KafkaClientOptions {
   /** An existing kafkajs producer (yours: not disconnected by the sender unless `disconnectOnClose`). */
   producer?: KafkajsProducerLike
   /** An existing kafkajs `Kafka` instance; the adapter creates (and owns) a producer from it. */
-  kafka?: KafkajsLike
-  /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`; the adapter builds its own client. */
-  brokers?: string[]
-  /** kafkajs `clientId` (default `jaeger-kafka`). */
-  clientId?: string
-  /** `true` for TLS with the runtime's CA store, or explicit PEM material. */
-  ssl?: boolean | KafkaTlsOptions
-  sasl?: KafkaSaslOptions
-  /** `none` (default) or `gzip`; `snappy`/`lz4`/`zstd` only if you registered a kafkajs codec for it. */
+  kafka?: Pick<KafkajsLike, 'producer'>
+  /** kafkajs: `none` (default) or `gzip`; `snappy`/`lz4`/`zstd` only if you registered a kafkajs codec for it. */
   compression?: KafkaCompression
-  /** Idempotent producer for clients the adapter builds (default true). */
-  idempotent?: boolean
   /** Broker-side ack timeout per produce request in ms (default 30000). */
   ackTimeoutMs?: number
   /** kafkajs connection timeout in ms (default 3000). */
@@ -105,13 +61,19 @@ function toClientBytes(bytes: Uint8Array): Uint8Array {
   return B ? B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
 }
 
-function toKafkajsMessage(record: KafkaRecord): { key?: unknown; value: unknown; headers: Record<string, unknown> } {
-  const headers: Record<string, unknown> = {}
+function toClientHeaderValue(value: string | Uint8Array): string | Uint8Array {
+  return typeof value === 'string' ? value : toClientBytes(value)
+}
+
+function toKafkajsMessage(record: KafkaRecord): KafkajsMessage {
+  const headers: KafkajsHeaders = {}
   for (const name of Object.keys(record.headers)) {
     const value = record.headers[name]
-    headers[name] = typeof value === 'string' ? value : toClientBytes(value as Uint8Array)
+    if (value === undefined) continue
+    // An array is a repeated key (dead letters keep the original headers); kafkajs writes each.
+    headers[name] = Array.isArray(value) ? value.map(toClientHeaderValue) : toClientHeaderValue(value as string | Uint8Array)
   }
-  const message: { key?: unknown; value: unknown; headers: Record<string, unknown> } = { value: toClientBytes(record.value), headers }
+  const message: KafkajsMessage = { value: record.value === null ? null : toClientBytes(record.value), headers }
   if (record.key != null) message.key = typeof record.key === 'string' ? record.key : toClientBytes(record.key)
   return message
 }
@@ -147,7 +109,7 @@ export function toProduceError(error: unknown): JaegerKafkaError {
   if (isMessageTooLarge(error)) {
     return new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, `Cannot produce: the broker rejected the record as too large (${describeError(error)})`, { cause: error })
   }
-  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot produce: ${describeError(error)}`, { retriable: true, cause: error })
+  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot produce: ${describeError(error)}`, { cause: error })
 }
 
 function validate(options: KafkajsProducerOptions): void {
@@ -209,7 +171,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
         `Cannot use compression "${compression}" with kafkajs: no codec registered (kafkajs has only gzip built in; register one in kafkajs CompressionCodecs, or use gzip, or the node-rdkafka adapter)`,
       )
     }
-    let kafka = options.kafka
+    let kafka: Pick<KafkajsLike, 'producer'> | undefined = options.kafka
     if (!kafka) {
       const level = LOG_LEVEL[options.clientLogLevel ?? 'nothing']
       kafka = new kafkajs.Kafka({
@@ -247,11 +209,17 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
       connecting = (async () => {
         try {
           const p = await build()
+          // disconnect() came first: do not connect at all.
+          if (disconnected) return
           await p.connect()
+          // disconnect() came during the connect (kafkajs cannot cancel one): close what it opened.
+          if (disconnected) return await disconnectClient(p)
           connected = true
         } catch (error) {
+          // A connect that a disconnect() cut short is no failure to report.
+          if (disconnected) return
           if (error instanceof JaegerKafkaError) throw error
-          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot connect to Kafka: ${describeError(error)}`, { retriable: true, cause: error })
+          throw new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot connect to Kafka: ${describeError(error)}`, { cause: error })
         } finally {
           connecting = undefined
         }
@@ -278,11 +246,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
     }
   }
 
-  async function disconnect(): Promise<void> {
-    disconnected = true
-    await connecting?.catch(() => {})
-    const p = producer
-    if (!p) return
+  async function disconnectClient(p: KafkajsProducerLike): Promise<void> {
     try {
       await p.disconnect()
     } catch (error) {
@@ -290,6 +254,15 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
     } finally {
       connected = false
     }
+  }
+
+  // Does not wait for a connect in flight (a stop must not hang on an unreachable broker):
+  // the client is disconnected now, and once more if that connect still lands (see connect()).
+  async function disconnect(): Promise<void> {
+    disconnected = true
+    const p = producer
+    if (!p || (!connected && connecting === undefined)) return
+    await disconnectClient(p)
   }
 
   // See KafkaProducer.maxInFlight: idempotent kafkajs producers must retry a failed record before sending another.

@@ -14,9 +14,8 @@ import { Buffer } from 'node:buffer'
 import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
-import type { KafkaSaslOptions, KafkaTlsOptions } from './kafkajs.ts'
-import { KAFKA_COMPRESSIONS } from './producer.ts'
-import type { KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './producer.ts'
+import { KAFKA_COMPRESSIONS } from './types.ts'
+import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
 
 /** The part of a node-rdkafka `Producer` this adapter calls (structural). */
 export interface RdkafkaProducerLike {
@@ -38,18 +37,11 @@ export interface RdkafkaModuleLike {
 }
 
 /** Options of `createRdkafkaProducer()`. Give `producer` or `brokers`. */
-export interface RdkafkaProducerOptions {
+export interface RdkafkaProducerOptions extends KafkaClientOptions {
   /** An existing node-rdkafka Producer created with `dr_cb: true` (yours: not disconnected unless `disconnectOnClose`). */
   producer?: RdkafkaProducerLike
-  /** Bootstrap brokers (`metadata.broker.list`). */
-  brokers?: string[]
-  clientId?: string
-  ssl?: boolean | KafkaTlsOptions
-  sasl?: KafkaSaslOptions
-  /** `none` (default), `gzip`, `snappy`, `lz4`, or `zstd` if librdkafka was built with it. */
+  /** node-rdkafka: `none` (default), `gzip`, `snappy`, `lz4`, or `zstd` if librdkafka was built with it. */
   compression?: KafkaCompression
-  /** `enable.idempotence` (default true; implies acks=all). */
-  idempotent?: boolean
   /** `message.timeout.ms`: how long librdkafka retries one record before failing it (default 30000). */
   messageTimeoutMs?: number
   /** Connect (metadata) timeout in ms (default 5000). */
@@ -90,7 +82,7 @@ function toProduceError(error: unknown, what: string): JaegerKafkaError {
   if (isTooLarge(error)) {
     return new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, `Cannot ${what}: record too large (${describeError(error)})`, { cause: error })
   }
-  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot ${what}: ${describeError(error)}`, { retriable: true, cause: error })
+  return new JaegerKafkaError(ErrorCodes.KAFKA, `Cannot ${what}: ${describeError(error)}`, { cause: error })
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -100,9 +92,12 @@ function toBuffer(bytes: Uint8Array): Buffer {
 function toRdkafkaHeaders(record: KafkaRecord): Record<string, string | Buffer>[] {
   const headers: Record<string, string | Buffer>[] = []
   for (const name of Object.keys(record.headers)) {
-    const value = record.headers[name] as string | Uint8Array
-    // node-rdkafka takes one single-key object per header.
-    headers.push({ [name]: typeof value === 'string' ? value : toBuffer(value) })
+    const value = record.headers[name]
+    if (value === undefined) continue
+    // node-rdkafka takes one single-key object per header; an array is a repeated key.
+    for (const one of (Array.isArray(value) ? value : [value]) as (string | Uint8Array)[]) {
+      headers.push({ [name]: typeof one === 'string' ? one : toBuffer(one) })
+    }
   }
   return headers
 }
@@ -251,7 +246,7 @@ export function createRdkafkaProducer(options: RdkafkaProducerOptions): KafkaPro
           pending.set(token, { resolve, reject })
           try {
             const key = record.key == null ? null : typeof record.key === 'string' ? record.key : toBuffer(record.key)
-            p.produce(request.topic, null, toBuffer(record.value), key, Date.now(), token, toRdkafkaHeaders(record))
+            p.produce(request.topic, null, record.value === null ? null : toBuffer(record.value), key, Date.now(), token, toRdkafkaHeaders(record))
           } catch (error) {
             pending.delete(token)
             reject(toProduceError(error, 'produce'))

@@ -8,10 +8,13 @@
  * tag carries all five value fields. `Sender.setProcess(process)` receives
  * `{ serviceName, tags }` with tags in the same shape. i64 fields may also be
  * a bigint or a number (truncated toward zero, as node-int64 and thriftrw do).
- * Only the tag value field that `vType` names is encoded.
+ * Only the tag value field that `vType` names is encoded. The bytes come from
+ * the one set of writers in `jaeger-encode.ts`, read through
+ * `JAEGER_CLIENT_FIELDS`.
  * @module
  */
-import { BinaryWriter, TType, encodeToPooledBytes } from './binary-writer.ts'
+import { encodeToPooledBytes } from './binary-writer.ts'
+import type { BinaryWriter } from './binary-writer.ts'
 import {
   checkBinary,
   checkBool,
@@ -22,47 +25,11 @@ import {
   checkString,
   encodeError,
   optionalList,
+  writeSpan,
 } from './jaeger-encode.ts'
+import type { LogFields, ProcessFields, SpanFieldReader, SpanFields, SpanRefFields, TagFields } from './jaeger-encode.ts'
 import { SpanRefType, TagType } from './jaeger-types.ts'
 import type { JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from './jaeger-types.ts'
-
-/** The fields this module reads; values are untrusted and checked on use. */
-interface ClientTag {
-  key: unknown
-  vType: unknown
-  vStr: unknown
-  vDouble: unknown
-  vBool: unknown
-  vLong: unknown
-  vBinary: unknown
-}
-interface ClientLog {
-  timestamp: unknown
-  fields: unknown
-}
-interface ClientSpanRef {
-  refType: unknown
-  traceIdLow: unknown
-  traceIdHigh: unknown
-  spanId: unknown
-}
-interface ClientSpan {
-  traceIdLow: unknown
-  traceIdHigh: unknown
-  spanId: unknown
-  parentSpanId: unknown
-  operationName: unknown
-  references: readonly ClientSpanRef[] | null | undefined
-  flags: unknown
-  startTime: unknown
-  duration: unknown
-  tags: readonly ClientTag[] | null | undefined
-  logs: readonly ClientLog[] | null | undefined
-}
-interface ClientProcess {
-  serviceName: unknown
-  tags: readonly ClientTag[] | null | undefined
-}
 
 const TWO_POW_63 = 2 ** 63
 
@@ -77,12 +44,6 @@ function checkI64Number(value: number, what: string, tagKey?: string): number {
 function checkI64Bytes(value: Uint8Array, what: string, tagKey?: string): Uint8Array {
   if (value.length !== 8) encodeError(what, `expected 8 bytes, got ${value.length}`, tagKey)
   return value
-}
-
-function writeI64(writer: BinaryWriter, value: unknown, what: string, tagKey?: string): void {
-  if (value instanceof Uint8Array) writer.i64Bytes(checkI64Bytes(value, what, tagKey))
-  else if (typeof value === 'number') writer.i64Number(checkI64Number(value, what, tagKey))
-  else writer.i64(checkI64(value, what, tagKey))
 }
 
 function toI64(value: unknown, what: string, tagKey?: string): bigint {
@@ -117,144 +78,18 @@ function spanRefType(refType: unknown): SpanRefType {
   return encodeError('SpanRef.refType', `unknown SpanRefType ${String(refType)}`)
 }
 
-/**
- * struct Tag {
- *   1: required string  key
- *   2: required TagType vType
- *   3: optional string  vStr
- *   4: optional double  vDouble
- *   5: optional bool    vBool
- *   6: optional i64     vLong
- *   7: optional binary  vBinary
- * }
- */
-function writeClientTag(writer: BinaryWriter, tag: ClientTag): void {
-  checkObject(tag, 'Tag')
-  const key = checkString(tag.key, 'Tag.key')
-  const vType = tagType(tag.vType, key)
-  writer.fieldHeader(TType.STRING, 1)
-  writer.string(key)
-  writer.fieldHeader(TType.I32, 2)
-  writer.i32(vType)
-  switch (vType) {
-    case TagType.STRING:
-      writer.fieldHeader(TType.STRING, 3)
-      writer.string(checkString(tag.vStr, 'vStr', key))
-      break
-    case TagType.DOUBLE:
-      writer.fieldHeader(TType.DOUBLE, 4)
-      writer.double(checkDouble(tag.vDouble, 'vDouble', key))
-      break
-    case TagType.BOOL:
-      writer.fieldHeader(TType.BOOL, 5)
-      writer.bool(checkBool(tag.vBool, 'vBool', key))
-      break
-    case TagType.LONG:
-      writer.fieldHeader(TType.I64, 6)
-      writeI64(writer, tag.vLong, 'vLong', key)
-      break
-    case TagType.BINARY:
-      writer.fieldHeader(TType.STRING, 7)
-      writer.binary(checkBinary(tag.vBinary, 'vBinary', key))
-      break
-  }
-  writer.stop()
+/** jaeger-client's spelling: i64s as node-int64 bytes, numbers or bigints; enums by name. */
+export const JAEGER_CLIENT_FIELDS: SpanFieldReader = {
+  i64(writer, value, what, tagKey) {
+    if (value instanceof Uint8Array) writer.i64Bytes(checkI64Bytes(value, what, tagKey))
+    else if (typeof value === 'number') writer.i64Number(checkI64Number(value, what, tagKey))
+    else writer.i64(checkI64(value, what, tagKey))
+  },
+  tagType,
+  refType: spanRefType,
 }
 
-function writeClientTags(writer: BinaryWriter, tags: readonly ClientTag[]): void {
-  writer.listHeader(TType.STRUCT, tags.length)
-  for (const tag of tags) writeClientTag(writer, tag)
-}
-
-/**
- * struct Log {
- *   1: required i64       timestamp
- *   2: required list<Tag> fields
- * }
- */
-function writeClientLog(writer: BinaryWriter, log: ClientLog): void {
-  checkObject(log, 'Log')
-  writer.fieldHeader(TType.I64, 1)
-  writeI64(writer, log.timestamp, 'Log.timestamp')
-  if (!Array.isArray(log.fields)) encodeError('Log.fields', 'expected an array')
-  writer.fieldHeader(TType.LIST, 2)
-  writeClientTags(writer, log.fields)
-  writer.stop()
-}
-
-/**
- * struct SpanRef {
- *   1: required SpanRefType refType
- *   2: required i64         traceIdLow
- *   3: required i64         traceIdHigh
- *   4: required i64         spanId
- * }
- */
-function writeClientSpanRef(writer: BinaryWriter, ref: ClientSpanRef): void {
-  checkObject(ref, 'SpanRef')
-  writer.fieldHeader(TType.I32, 1)
-  writer.i32(spanRefType(ref.refType))
-  writer.fieldHeader(TType.I64, 2)
-  writeI64(writer, ref.traceIdLow, 'SpanRef.traceIdLow')
-  writer.fieldHeader(TType.I64, 3)
-  writeI64(writer, ref.traceIdHigh, 'SpanRef.traceIdHigh')
-  writer.fieldHeader(TType.I64, 4)
-  writeI64(writer, ref.spanId, 'SpanRef.spanId')
-  writer.stop()
-}
-
-/**
- * struct Span {
- *   1:  required i64           traceIdLow
- *   2:  required i64           traceIdHigh
- *   3:  required i64           spanId
- *   4:  required i64           parentSpanId
- *   5:  required string        operationName
- *   6:  optional list<SpanRef> references
- *   7:  required i32           flags
- *   8:  required i64           startTime
- *   9:  required i64           duration
- *   10: optional list<Tag>     tags
- *   11: optional list<Log>     logs
- * }
- */
-function writeClientSpan(writer: BinaryWriter, span: ClientSpan): void {
-  checkObject(span, 'Span')
-  writer.fieldHeader(TType.I64, 1)
-  writeI64(writer, span.traceIdLow, 'Span.traceIdLow')
-  writer.fieldHeader(TType.I64, 2)
-  writeI64(writer, span.traceIdHigh, 'Span.traceIdHigh')
-  writer.fieldHeader(TType.I64, 3)
-  writeI64(writer, span.spanId, 'Span.spanId')
-  writer.fieldHeader(TType.I64, 4)
-  writeI64(writer, span.parentSpanId, 'Span.parentSpanId')
-  writer.fieldHeader(TType.STRING, 5)
-  writer.string(checkString(span.operationName, 'Span.operationName'))
-  const references = optionalList(span.references, 'Span.references')
-  if (references !== undefined) {
-    writer.fieldHeader(TType.LIST, 6)
-    writer.listHeader(TType.STRUCT, references.length)
-    for (const ref of references) writeClientSpanRef(writer, ref)
-  }
-  writer.fieldHeader(TType.I32, 7)
-  writer.i32(checkI32(span.flags, 'Span.flags'))
-  writer.fieldHeader(TType.I64, 8)
-  writeI64(writer, span.startTime, 'Span.startTime')
-  writer.fieldHeader(TType.I64, 9)
-  writeI64(writer, span.duration, 'Span.duration')
-  const tags = optionalList(span.tags, 'Span.tags')
-  if (tags !== undefined) {
-    writer.fieldHeader(TType.LIST, 10)
-    writeClientTags(writer, tags)
-  }
-  const logs = optionalList(span.logs, 'Span.logs')
-  if (logs !== undefined) {
-    writer.fieldHeader(TType.LIST, 11)
-    writer.listHeader(TType.STRUCT, logs.length)
-    for (const log of logs) writeClientLog(writer, log)
-  }
-  writer.stop()
-}
+const writeClientSpan = (writer: BinaryWriter, span: SpanFields): void => writeSpan(writer, span, JAEGER_CLIENT_FIELDS)
 
 /**
  * Encode the span jaeger-client hands to `Sender.append(span)` straight into
@@ -264,10 +99,10 @@ function writeClientSpan(writer: BinaryWriter, span: ClientSpan): void {
  * `JaegerKafkaError` `THRIFT_ENCODE` for a value that cannot be encoded.
  */
 export function encodeJaegerClientSpan(span: unknown): Uint8Array<ArrayBuffer> {
-  return encodeToPooledBytes(span as ClientSpan, writeClientSpan)
+  return encodeToPooledBytes(span as SpanFields, writeClientSpan)
 }
 
-function fromClientTag(tag: ClientTag): JaegerTag {
+function fromClientTag(tag: TagFields): JaegerTag {
   checkObject(tag, 'Tag')
   const key = checkString(tag.key, 'Tag.key')
   switch (tagType(tag.vType, key)) {
@@ -284,13 +119,13 @@ function fromClientTag(tag: ClientTag): JaegerTag {
   }
 }
 
-function fromClientLog(log: ClientLog): JaegerLog {
+function fromClientLog(log: LogFields): JaegerLog {
   checkObject(log, 'Log')
   if (!Array.isArray(log.fields)) encodeError('Log.fields', 'expected an array')
   return { timestamp: toI64(log.timestamp, 'Log.timestamp'), fields: log.fields.map(fromClientTag) }
 }
 
-function fromClientSpanRef(ref: ClientSpanRef): JaegerSpanRef {
+function fromClientSpanRef(ref: SpanRefFields): JaegerSpanRef {
   checkObject(ref, 'SpanRef')
   return {
     refType: spanRefType(ref.refType),
@@ -307,7 +142,7 @@ function fromClientSpanRef(ref: ClientSpanRef): JaegerSpanRef {
  * for a value that cannot be encoded.
  */
 export function fromJaegerClientSpan(span: unknown): JaegerSpan {
-  const client = span as ClientSpan
+  const client = span as SpanFields
   checkObject(client, 'Span')
   const references = optionalList(client.references, 'Span.references')
   const tags = optionalList(client.tags, 'Span.tags')
@@ -334,7 +169,7 @@ export function fromJaegerClientSpan(span: unknown): JaegerSpan {
  * `JaegerKafkaError` `THRIFT_ENCODE` for a value that cannot be encoded.
  */
 export function fromJaegerClientProcess(process: unknown): JaegerProcess {
-  const client = process as ClientProcess
+  const client = process as ProcessFields
   checkObject(client, 'Process')
   const result: JaegerProcess = { serviceName: checkString(client.serviceName, 'Process.serviceName') }
   const tags = optionalList(client.tags, 'Process.tags')

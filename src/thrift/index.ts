@@ -5,7 +5,7 @@
  * from encoded spans, and decode or summarise batches.
  * @module
  */
-export { encodeProcess, encodeSpan, encodeBatch, assembleBatch, batchEncodedSize } from './jaeger-encode.ts'
+export { encodeProcess, encodeSpan, encodeBatch, assembleBatch, batchEncodedSize, batchParts } from './jaeger-encode.ts'
 export { decodeBatch, decodeSpan, summarizeBatch, traceIdHex } from './jaeger-decode.ts'
 export type { BatchSummary } from './jaeger-decode.ts'
 export { encodeJaegerClientSpan, fromJaegerClientSpan, fromJaegerClientProcess } from './from-jaeger-client.ts'

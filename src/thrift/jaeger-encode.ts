@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * jaeger.thrift encoder (TBinaryProtocol) for the plain types of
- * `jaeger-types.ts`. Fields are written in field-id order, optional fields
- * only when present, and a Tag carries only the value field its `vType`
- * names, so the bytes equal thriftrw's for the same values.
+ * jaeger.thrift encoder (TBinaryProtocol): the one set of writers for Tag,
+ * Log, SpanRef, Span, Process and Batch. They read a span source through a
+ * `SpanFieldReader` (the `JaegerSpan` types of `jaeger-types.ts` here,
+ * jaeger-client's span objects in `from-jaeger-client.ts`). Fields are
+ * written in field-id order, optional fields only when present, and a Tag
+ * carries only the value field its `vType` names, so the bytes equal
+ * thriftrw's for the same values.
  * @module
  */
 import { ErrorCodes, JaegerKafkaError } from '../errors.ts'
 import { BinaryWriter, TType, encodeToBytes, encodeToPooledBytes } from './binary-writer.ts'
-import { TagType } from './jaeger-types.ts'
-import type { ClientStats, JaegerBatch, JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from './jaeger-types.ts'
+import { SpanRefType, TagType } from './jaeger-types.ts'
+import type { ClientStats, JaegerBatch, JaegerProcess, JaegerSpan } from './jaeger-types.ts'
 
 const MIN_I64 = -(2n ** 63n)
 const MAX_U64 = 2n ** 64n - 1n
@@ -81,6 +84,75 @@ export function optionalList<T>(value: readonly T[] | null | undefined, what: st
 }
 
 /**
+ * A span source's spelling of the fields whose representation differs
+ * between sources: i64s (bigint for `JaegerSpan`; node-int64 bytes, numbers
+ * or bigints from jaeger-client) and the two enums (numbers for `JaegerSpan`,
+ * names from jaeger-client). The writers below are written once and read
+ * every other field the same way from any source.
+ */
+export interface SpanFieldReader {
+  /** Check and write an i64 field value. */
+  i64(writer: BinaryWriter, value: unknown, what: string, tagKey?: string): void
+  /** The `TagType` a tag's `vType` names (throws `THRIFT_ENCODE` for an unknown one). */
+  tagType(vType: unknown, key: string): TagType
+  /** The `SpanRefType` a ref's `refType` names (throws `THRIFT_ENCODE` for an unknown one). */
+  refType(refType: unknown): SpanRefType
+}
+
+/** The fields the writers read; values are untrusted and checked on use. */
+export interface TagFields {
+  key?: unknown
+  vType?: unknown
+  vStr?: unknown
+  vDouble?: unknown
+  vBool?: unknown
+  vLong?: unknown
+  vBinary?: unknown
+}
+export interface LogFields {
+  timestamp?: unknown
+  fields?: unknown
+}
+export interface SpanRefFields {
+  refType?: unknown
+  traceIdLow?: unknown
+  traceIdHigh?: unknown
+  spanId?: unknown
+}
+export interface SpanFields {
+  traceIdLow?: unknown
+  traceIdHigh?: unknown
+  spanId?: unknown
+  parentSpanId?: unknown
+  operationName?: unknown
+  references?: readonly SpanRefFields[] | null
+  flags?: unknown
+  startTime?: unknown
+  duration?: unknown
+  tags?: readonly TagFields[] | null
+  logs?: readonly LogFields[] | null
+}
+export interface ProcessFields {
+  serviceName?: unknown
+  tags?: readonly TagFields[] | null
+}
+
+/** `JaegerSpan` objects: bigint i64s, numeric enums. */
+export const JAEGER_SPAN_FIELDS: SpanFieldReader = {
+  i64(writer, value, what, tagKey) {
+    writer.i64(checkI64(value, what, tagKey))
+  },
+  tagType(vType, key) {
+    if (vType === TagType.STRING || vType === TagType.DOUBLE || vType === TagType.BOOL || vType === TagType.LONG || vType === TagType.BINARY) return vType
+    return encodeError(`Tag "${key}"`, `unknown vType ${String(vType)}`)
+  },
+  refType(refType) {
+    if (refType === SpanRefType.CHILD_OF || refType === SpanRefType.FOLLOWS_FROM) return refType
+    return encodeError('SpanRef.refType', `unknown SpanRefType ${String(refType)}`)
+  },
+}
+
+/**
  * struct Tag {
  *   1: required string  key
  *   2: required TagType vType
@@ -91,47 +163,42 @@ export function optionalList<T>(value: readonly T[] | null | undefined, what: st
  *   7: optional binary  vBinary
  * }
  */
-function writeTag(writer: BinaryWriter, tag: JaegerTag): void {
+function writeTag(writer: BinaryWriter, tag: TagFields, read: SpanFieldReader): void {
   checkObject(tag, 'Tag')
   const key = checkString(tag.key, 'Tag.key')
+  const vType = read.tagType(tag.vType, key)
   writer.fieldHeader(TType.STRING, 1)
   writer.string(key)
   writer.fieldHeader(TType.I32, 2)
-  switch (tag.vType) {
+  writer.i32(vType)
+  switch (vType) {
     case TagType.STRING:
-      writer.i32(TagType.STRING)
       writer.fieldHeader(TType.STRING, 3)
       writer.string(checkString(tag.vStr, 'vStr', key))
       break
     case TagType.DOUBLE:
-      writer.i32(TagType.DOUBLE)
       writer.fieldHeader(TType.DOUBLE, 4)
       writer.double(checkDouble(tag.vDouble, 'vDouble', key))
       break
     case TagType.BOOL:
-      writer.i32(TagType.BOOL)
       writer.fieldHeader(TType.BOOL, 5)
       writer.bool(checkBool(tag.vBool, 'vBool', key))
       break
     case TagType.LONG:
-      writer.i32(TagType.LONG)
       writer.fieldHeader(TType.I64, 6)
-      writer.i64(checkI64(tag.vLong, 'vLong', key))
+      read.i64(writer, tag.vLong, 'vLong', key)
       break
     case TagType.BINARY:
-      writer.i32(TagType.BINARY)
       writer.fieldHeader(TType.STRING, 7)
       writer.binary(checkBinary(tag.vBinary, 'vBinary', key))
       break
-    default:
-      encodeError(`Tag "${key}"`, `unknown vType ${String(tag.vType)}`)
   }
   writer.stop()
 }
 
-function writeTags(writer: BinaryWriter, tags: readonly JaegerTag[]): void {
+function writeTags(writer: BinaryWriter, tags: readonly TagFields[], read: SpanFieldReader): void {
   writer.listHeader(TType.STRUCT, tags.length)
-  for (const tag of tags) writeTag(writer, tag)
+  for (const tag of tags) writeTag(writer, tag, read)
 }
 
 /**
@@ -140,13 +207,13 @@ function writeTags(writer: BinaryWriter, tags: readonly JaegerTag[]): void {
  *   2: required list<Tag> fields
  * }
  */
-function writeLog(writer: BinaryWriter, log: JaegerLog): void {
+function writeLog(writer: BinaryWriter, log: LogFields, read: SpanFieldReader): void {
   checkObject(log, 'Log')
   writer.fieldHeader(TType.I64, 1)
-  writer.i64(checkI64(log.timestamp, 'Log.timestamp'))
+  read.i64(writer, log.timestamp, 'Log.timestamp')
   if (!Array.isArray(log.fields)) encodeError('Log.fields', 'expected an array')
   writer.fieldHeader(TType.LIST, 2)
-  writeTags(writer, log.fields)
+  writeTags(writer, log.fields, read)
   writer.stop()
 }
 
@@ -158,17 +225,16 @@ function writeLog(writer: BinaryWriter, log: JaegerLog): void {
  *   4: required i64         spanId
  * }
  */
-function writeSpanRef(writer: BinaryWriter, ref: JaegerSpanRef): void {
+function writeSpanRef(writer: BinaryWriter, ref: SpanRefFields, read: SpanFieldReader): void {
   checkObject(ref, 'SpanRef')
-  if (ref.refType !== 0 && ref.refType !== 1) encodeError('SpanRef.refType', `unknown SpanRefType ${String(ref.refType)}`)
   writer.fieldHeader(TType.I32, 1)
-  writer.i32(ref.refType)
+  writer.i32(read.refType(ref.refType))
   writer.fieldHeader(TType.I64, 2)
-  writer.i64(checkI64(ref.traceIdLow, 'SpanRef.traceIdLow'))
+  read.i64(writer, ref.traceIdLow, 'SpanRef.traceIdLow')
   writer.fieldHeader(TType.I64, 3)
-  writer.i64(checkI64(ref.traceIdHigh, 'SpanRef.traceIdHigh'))
+  read.i64(writer, ref.traceIdHigh, 'SpanRef.traceIdHigh')
   writer.fieldHeader(TType.I64, 4)
-  writer.i64(checkI64(ref.spanId, 'SpanRef.spanId'))
+  read.i64(writer, ref.spanId, 'SpanRef.spanId')
   writer.stop()
 }
 
@@ -187,40 +253,40 @@ function writeSpanRef(writer: BinaryWriter, ref: JaegerSpanRef): void {
  *   11: optional list<Log>     logs
  * }
  */
-function writeSpan(writer: BinaryWriter, span: JaegerSpan): void {
+export function writeSpan(writer: BinaryWriter, span: SpanFields, read: SpanFieldReader): void {
   checkObject(span, 'Span')
   writer.fieldHeader(TType.I64, 1)
-  writer.i64(checkI64(span.traceIdLow, 'Span.traceIdLow'))
+  read.i64(writer, span.traceIdLow, 'Span.traceIdLow')
   writer.fieldHeader(TType.I64, 2)
-  writer.i64(checkI64(span.traceIdHigh, 'Span.traceIdHigh'))
+  read.i64(writer, span.traceIdHigh, 'Span.traceIdHigh')
   writer.fieldHeader(TType.I64, 3)
-  writer.i64(checkI64(span.spanId, 'Span.spanId'))
+  read.i64(writer, span.spanId, 'Span.spanId')
   writer.fieldHeader(TType.I64, 4)
-  writer.i64(checkI64(span.parentSpanId, 'Span.parentSpanId'))
+  read.i64(writer, span.parentSpanId, 'Span.parentSpanId')
   writer.fieldHeader(TType.STRING, 5)
   writer.string(checkString(span.operationName, 'Span.operationName'))
   const references = optionalList(span.references, 'Span.references')
   if (references !== undefined) {
     writer.fieldHeader(TType.LIST, 6)
     writer.listHeader(TType.STRUCT, references.length)
-    for (const ref of references) writeSpanRef(writer, ref)
+    for (const ref of references) writeSpanRef(writer, ref, read)
   }
   writer.fieldHeader(TType.I32, 7)
   writer.i32(checkI32(span.flags, 'Span.flags'))
   writer.fieldHeader(TType.I64, 8)
-  writer.i64(checkI64(span.startTime, 'Span.startTime'))
+  read.i64(writer, span.startTime, 'Span.startTime')
   writer.fieldHeader(TType.I64, 9)
-  writer.i64(checkI64(span.duration, 'Span.duration'))
+  read.i64(writer, span.duration, 'Span.duration')
   const tags = optionalList(span.tags, 'Span.tags')
   if (tags !== undefined) {
     writer.fieldHeader(TType.LIST, 10)
-    writeTags(writer, tags)
+    writeTags(writer, tags, read)
   }
   const logs = optionalList(span.logs, 'Span.logs')
   if (logs !== undefined) {
     writer.fieldHeader(TType.LIST, 11)
     writer.listHeader(TType.STRUCT, logs.length)
-    for (const log of logs) writeLog(writer, log)
+    for (const log of logs) writeLog(writer, log, read)
   }
   writer.stop()
 }
@@ -231,14 +297,14 @@ function writeSpan(writer: BinaryWriter, span: JaegerSpan): void {
  *   2: optional list<Tag> tags
  * }
  */
-function writeProcess(writer: BinaryWriter, process: JaegerProcess): void {
+export function writeProcess(writer: BinaryWriter, process: ProcessFields, read: SpanFieldReader): void {
   checkObject(process, 'Process')
   writer.fieldHeader(TType.STRING, 1)
   writer.string(checkString(process.serviceName, 'Process.serviceName'))
   const tags = optionalList(process.tags, 'Process.tags')
   if (tags !== undefined) {
     writer.fieldHeader(TType.LIST, 2)
-    writeTags(writer, tags)
+    writeTags(writer, tags, read)
   }
   writer.stop()
 }
@@ -273,10 +339,10 @@ function writeBatch(writer: BinaryWriter, batch: JaegerBatch): void {
   checkObject(batch, 'Batch')
   if (!Array.isArray(batch.spans)) encodeError('Batch.spans', 'expected an array')
   writer.fieldHeader(TType.STRUCT, 1)
-  writeProcess(writer, batch.process)
+  writeProcess(writer, batch.process, JAEGER_SPAN_FIELDS)
   writer.fieldHeader(TType.LIST, 2)
   writer.listHeader(TType.STRUCT, batch.spans.length)
-  for (const span of batch.spans) writeSpan(writer, span)
+  for (const span of batch.spans) writeSpan(writer, span, JAEGER_SPAN_FIELDS)
   writeBatchTail(writer, batch.seqNo, batch.stats)
 }
 
@@ -295,8 +361,11 @@ function writeBatchTail(writer: BinaryWriter, seqNo: bigint | undefined, stats: 
 
 /** Encode a complete `Process` struct (ending in STOP). Throws `THRIFT_ENCODE` for an invalid value. */
 export function encodeProcess(process: JaegerProcess): Uint8Array<ArrayBuffer> {
-  return encodeToBytes(process, writeProcess)
+  return encodeToBytes(process, writeJaegerProcess)
 }
+
+const writeJaegerProcess = (writer: BinaryWriter, process: JaegerProcess): void => writeProcess(writer, process, JAEGER_SPAN_FIELDS)
+const writeJaegerSpan = (writer: BinaryWriter, span: JaegerSpan): void => writeSpan(writer, span, JAEGER_SPAN_FIELDS)
 
 /**
  * Encode a complete `Span` struct. The result may be a view into a shared
@@ -304,7 +373,7 @@ export function encodeProcess(process: JaegerProcess): Uint8Array<ArrayBuffer> {
  * for an invalid value.
  */
 export function encodeSpan(span: JaegerSpan): Uint8Array<ArrayBuffer> {
-  return encodeToPooledBytes(span, writeSpan)
+  return encodeToPooledBytes(span, writeJaegerSpan)
 }
 
 /**
@@ -339,6 +408,24 @@ export function assembleBatch(parts: {
   for (const span of spans) writer.raw(span)
   writeBatchTail(writer, seqNo, stats)
   return writer.view()
+}
+
+/**
+ * The encoded `Process` and `Span`s inside a Batch that assembleBatch() built,
+ * as views into `batch` (no copies), given the process length and the span
+ * lengths it was assembled from: what a sender needs to re-assemble the
+ * same spans into smaller batches.
+ */
+export function batchParts(batch: Uint8Array, processLength: number, spanLengths: readonly number[]): { process: Uint8Array; spans: Uint8Array[] } {
+  // Field 1 header (3 bytes), the Process, field 2 header (3) and list header (5), then the spans.
+  const process = batch.subarray(3, 3 + processLength)
+  let offset = 3 + processLength + 8
+  const spans: Uint8Array[] = []
+  for (const length of spanLengths) {
+    spans.push(batch.subarray(offset, offset + length))
+    offset += length
+  }
+  return { process, spans }
 }
 
 /**

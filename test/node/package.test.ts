@@ -57,6 +57,33 @@ test('a CommonJS app can use what it required', () => {
   }
 })
 
+test('a KafkaSender made by the CommonJS build is a KafkaSender to the ESM build, and the other way round', () => {
+  const app = makeApp()
+  try {
+    writeFileSync(join(app, 'mixed.mjs'), `
+      import { createRequire } from 'node:module'
+      import * as esm from 'jaeger-kafka'
+      const cjs = createRequire(import.meta.url)('jaeger-kafka')
+      const producer = () => ({ connect: async () => {}, send: async () => {}, disconnect: async () => {} })
+      const fromCjs = new cjs.KafkaSender({ producer: producer() })
+      const fromEsm = new esm.KafkaSender({ producer: producer() })
+      const reporter = new cjs.KafkaReporter(fromCjs)
+      const out = {
+        twoCopies: cjs.KafkaSender !== esm.KafkaSender,
+        cjsInEsm: fromCjs instanceof esm.KafkaSender && esm.isKafkaSender(fromCjs),
+        esmInCjs: fromEsm instanceof cjs.KafkaSender && cjs.isKafkaSender(fromEsm),
+        reporter: reporter instanceof esm.KafkaReporter && esm.isKafkaReporter(reporter) && !esm.isKafkaSender(reporter),
+      }
+      await new Promise((resolve) => reporter.close(resolve))
+      await fromEsm.close()
+      console.log(JSON.stringify(out))`)
+    const out = JSON.parse(execFileSync(process.execPath, [join(app, 'mixed.mjs')], { cwd: app, encoding: 'utf8' }))
+    assert.deepEqual(out, { twoCopies: true, cjsInEsm: true, esmInCjs: true, reporter: true })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
 test('a legacy CommonJS jaeger-client app continues a trace from Buffer headers through require()', () => {
   const app = makeApp()
   try {
@@ -94,8 +121,23 @@ test('package.json exports and deno.json exports name the same entry points', as
 test('the npm tarball ships the compiled entry points and no tests', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path)
-  for (const entry of ['dist/cjs/src/index.js', 'dist/esm/src/index.js', 'dist/esm/src/index.d.ts', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js']) {
+  for (const entry of ['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.node.js', 'dist/esm/index.node.js', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js', 'index.ts', 'index.node.ts']) {
     assert.ok(files.includes(entry), `${entry} is in the tarball`)
   }
   assert.equal(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts')).length, 0)
+})
+
+test('the core in src/ never imports the floors above it (carriers, senders, forwarder, cli, the entries)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'))
+  assert.ok(files.length > 10, `found ${files.length} core files`)
+  const upward: string[] = []
+  for (const file of files) {
+    const source = readFileSync(join(ROOT, 'src', file), 'utf8')
+    for (const match of source.matchAll(/from '([^']+)'/g)) {
+      const target = resolve(join(ROOT, 'src', file, '..'), match[1]!)
+      if (match[1]!.startsWith('.') && !target.startsWith(join(ROOT, 'src') + '/')) upward.push(`${file} → ${match[1]}`)
+    }
+  }
+  assert.deepEqual(upward, [])
 })

@@ -4,7 +4,7 @@
 // driven by the test, a fake collector `fetch`, a capturing logger and a
 // polling helper.
 import { encodeBatch } from '../../src/thrift/jaeger-encode.ts'
-import type { KafkajsEachBatchPayload, KafkajsLike, KafkajsMessage, KafkajsProducerMessage } from '../../forwarder/kafkajs-types.ts'
+import type { KafkajsConsumedMessage, KafkajsEachBatchPayload, KafkajsLike, KafkajsMessage } from '../../src/kafka/types.ts'
 import type { ForwarderLogger } from '../../forwarder/logger.ts'
 
 let traceCounter = BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000))
@@ -115,7 +115,7 @@ interface FakeMessage {
   offset: number | string
   value: Uint8Array | null
   key?: Uint8Array | null
-  headers?: KafkajsMessage['headers']
+  headers?: KafkajsConsumedMessage['headers']
 }
 
 /** A fake kafkajs client: the test delivers batches and group joins; commits, pauses and dead letters are recorded. */
@@ -129,7 +129,7 @@ export function fakeKafka(options: {
   const listeners = new Map<string, ((event: { payload: unknown }) => void)[]>()
   const commits: { topic: string; partition: number; offset: string }[][] = []
   const pauses: { op: 'pause' | 'resume'; topic: string; partitions?: number[] }[] = []
-  const sent: { topic: string; messages: KafkajsProducerMessage[] }[] = []
+  const sent: { topic: string; messages: KafkajsMessage[] }[] = []
   let failSends = options.failSends ?? 0
   let missingTopicFor = options.missingTopicFor ?? 0
   let runConfig: { autoCommit?: boolean; eachBatchAutoResolve?: boolean; eachBatch: (payload: KafkajsEachBatchPayload) => Promise<void> } | undefined
@@ -251,7 +251,7 @@ export function fakeKafka(options: {
     async deliver(topic: string, partition: number, messages: FakeMessage[], highWatermark?: number): Promise<void> {
       if (!runConfig) throw new Error('consumer.run() was not called')
       const last = messages[messages.length - 1]
-      const msgs: KafkajsMessage[] = messages.map((m) => ({
+      const msgs: KafkajsConsumedMessage[] = messages.map((m) => ({
         offset: String(m.offset),
         key: m.key ?? null,
         value: m.value,

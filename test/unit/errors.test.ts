@@ -3,11 +3,10 @@ import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError, isJaegerKafkaError, describeError } from '../../src/errors.ts'
 
-test('JaegerKafkaError carries code, retriable flag and cause', () => {
+test('JaegerKafkaError carries code and cause', () => {
   const cause = new Error('socket closed')
-  const error = new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable', { retriable: true, cause })
+  const error = new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable', { cause })
   assert.equal(error.code, 'KAFKA')
-  assert.equal(error.retriable, true)
   assert.equal(error.cause, cause)
   assert.ok(error instanceof Error)
   assert.ok(error instanceof JaegerKafkaError)

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { createOffsetTracker } from '../../forwarder/offset-tracker.ts'
-import { backoffDelay, resolveRetry } from '../../forwarder/backoff.ts'
+import { backoffDelay } from '../../src/retry.ts'
+import { resolveForwarderRetry } from '../../forwarder/retry-policy.ts'
 import { classifyStatus, configHint } from '../../forwarder/classify.ts'
 
 test('OffsetTracker commits only past the highest contiguous completed offset', () => {
@@ -58,13 +59,13 @@ test('OffsetTracker keeps working across many offsets (prefix compaction)', () =
 })
 
 test('backoffDelay() grows exponentially and never exceeds maxDelayMs', () => {
-  const retry = resolveRetry({ initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: 0 })
+  const retry = resolveForwarderRetry({ initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: 0 })
   const delays = [1, 2, 3, 4, 5, 6, 50, 5000].map((step) => backoffDelay(step, retry))
   assert.deepEqual(delays, [100, 200, 400, 800, 1000, 1000, 1000, 1000])
 })
 
 test('backoffDelay() jitter stays within [(1 - jitter) · d, d]', () => {
-  const retry = resolveRetry({ initialDelayMs: 1000, maxDelayMs: 8000, jitter: 0.5 })
+  const retry = resolveForwarderRetry({ initialDelayMs: 1000, maxDelayMs: 8000, jitter: 0.5 })
   for (const r of [0, 0.25, 0.5, 0.999, 1]) {
     const delay = backoffDelay(4, retry, () => r)
     assert.ok(delay >= 4000 && delay <= 8000, `delay ${delay} for random ${r}`)
@@ -72,20 +73,22 @@ test('backoffDelay() jitter stays within [(1 - jitter) · d, d]', () => {
   assert.equal(backoffDelay(4, retry, () => 0), 8000)
   assert.equal(backoffDelay(4, retry, () => 1), 4000)
   // A huge step must not overflow into NaN, even with initialDelayMs 0.
-  assert.equal(backoffDelay(10_000, resolveRetry({ initialDelayMs: 0, maxDelayMs: 0 })), 0)
+  assert.equal(backoffDelay(10_000, resolveForwarderRetry({ initialDelayMs: 0, maxDelayMs: 0 })), 0)
 })
 
-test('resolveRetry() fills defaults and rejects impossible values with RangeError', () => {
-  const retry = resolveRetry()
+test('resolveForwarderRetry() fills defaults and rejects impossible values with RangeError', () => {
+  const retry = resolveForwarderRetry()
   assert.equal(retry.initialDelayMs, 200)
   assert.equal(retry.maxDelayMs, 30_000)
+  assert.equal(retry.multiplier, 2)
+  assert.equal(retry.jitter, 0.5)
   assert.equal(retry.configErrorDelayMs, 30_000)
   assert.equal(retry.maxAttempts, Infinity)
-  assert.throws(() => resolveRetry({ initialDelayMs: -1 }), RangeError)
-  assert.throws(() => resolveRetry({ initialDelayMs: 500, maxDelayMs: 100 }), RangeError)
-  assert.throws(() => resolveRetry({ multiplier: 0.5 }), RangeError)
-  assert.throws(() => resolveRetry({ jitter: 2 }), RangeError)
-  assert.throws(() => resolveRetry({ maxAttempts: 0 }), RangeError)
+  assert.throws(() => resolveForwarderRetry({ initialDelayMs: -1 }), RangeError)
+  assert.throws(() => resolveForwarderRetry({ initialDelayMs: 500, maxDelayMs: 100 }), RangeError)
+  assert.throws(() => resolveForwarderRetry({ multiplier: 0.5 }), RangeError)
+  assert.throws(() => resolveForwarderRetry({ jitter: 2 }), RangeError)
+  assert.throws(() => resolveForwarderRetry({ maxAttempts: 0 }), RangeError)
 })
 
 test('classifyStatus() separates success, permanent, retryable and configuration errors', () => {

@@ -4,8 +4,8 @@
 // backpressure and draining.
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
-import { resolveRetry } from '../../forwarder/backoff.ts'
-import type { RetryOptions } from '../../forwarder/backoff.ts'
+import { resolveForwarderRetry } from '../../forwarder/retry-policy.ts'
+import type { ForwarderRetryOptions } from '../../forwarder/retry-policy.ts'
 import { createCollectorClient } from '../../forwarder/collector-client.ts'
 import type { DeadLetterMessage } from '../../forwarder/dead-letter.ts'
 import { safeLogger } from '../../forwarder/logger.ts'
@@ -37,7 +37,7 @@ function setup(options: {
   maxInFlight?: number
   maxPending?: number
   dlqFailures?: number
-  retry?: RetryOptions
+  retry?: ForwarderRetryOptions
 }) {
   const collector = fakeCollector(options.answer)
   const client = createCollectorClient({ fetch: collector.fetch, timeoutMs: 60_000 })
@@ -52,7 +52,7 @@ function setup(options: {
     partition: 0,
     maxInFlight: options.maxInFlight ?? 1,
     maxPending: options.maxPending ?? 1000,
-    retry: resolveRetry({ initialDelayMs: 5, maxDelayMs: 20, configErrorDelayMs: 5, ...options.retry }),
+    retry: resolveForwarderRetry({ initialDelayMs: 5, maxDelayMs: 20, configErrorDelayMs: 5, ...options.retry }),
     post: (body, signal) => client.post(body, signal),
     deadLetter: async (message) => {
       committableAtDlqCall.push(pipeline.committable)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, isJaegerKafkaError } from '../../src/errors.ts'
 import { createKafkajsProducer, toProduceError } from '../../src/kafka/kafkajs.ts'
-import type { KafkajsProducerLike } from '../../src/kafka/kafkajs.ts'
+import type { KafkajsProducerLike } from '../../src/kafka/types.ts'
 import { createRdkafkaProducer, rdkafkaConfig } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaModuleLike, RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 
@@ -63,7 +63,7 @@ test('kafkajs adapter treats a passed producer as connected and yours: reconnect
   await producer.send(record)
   assert.equal(fake.connects, 0)
   fake.failWith = Object.assign(new Error('The producer is disconnected'), { name: 'KafkaJSError', retriable: true })
-  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
   await producer.send(record)
   assert.equal(fake.connects, 1)
   assert.equal(createKafkajsProducer({ producer: fake, disconnectOnClose: true }).ownsClient, true)
@@ -91,15 +91,13 @@ test('kafkajs adapter builds an idempotent producer from a Kafka instance and ow
   await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.CLOSED)
 })
 
-test('kafkajs errors map to MESSAGE_TOO_LARGE (permanent) or KAFKA (retriable)', () => {
+test('kafkajs errors map to MESSAGE_TOO_LARGE (permanent) or KAFKA (transient: the sender retries it)', () => {
   const tooLarge = toProduceError(Object.assign(new Error('The request included a message larger than the max message size'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }))
   assert.equal(tooLarge.code, ErrorCodes.MESSAGE_TOO_LARGE)
-  assert.equal(tooLarge.retriable, false)
   const wrapped = toProduceError(Object.assign(new Error('retries exceeded'), { cause: { type: 'RECORD_LIST_TOO_LARGE' } }))
   assert.equal(wrapped.code, ErrorCodes.MESSAGE_TOO_LARGE)
   const down = toProduceError(Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' }))
   assert.equal(down.code, ErrorCodes.KAFKA)
-  assert.equal(down.retriable, true)
   assert.match(down.message, /^Cannot produce: KafkaJSConnectionError: Connection error/)
 })
 
@@ -188,7 +186,7 @@ test('node-rdkafka adapter resolves each send only on its own delivery report', 
   await second
   assert.equal(firstDone, false, 'the other record is still unacknowledged')
   fake.report(0, { code: -192, message: 'Local: Message timed out' })
-  await assert.rejects(first, (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(first, (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
   const p = fake.produced[0] as Produced
   assert.equal(p.topic, 'spans')
   assert.equal(p.key, null)
@@ -197,14 +195,14 @@ test('node-rdkafka adapter resolves each send only on its own delivery report', 
   assert.equal(p.headers[0]?.['jaeger-kafka-encoding'], 'jaeger.thrift.binary.batch')
 })
 
-test('node-rdkafka adapter classifies a local size error as MESSAGE_TOO_LARGE and a full queue as retriable', async () => {
+test('node-rdkafka adapter classifies a local size error as MESSAGE_TOO_LARGE and a full queue as KAFKA (transient)', async () => {
   const fake = new FakeRdkafkaProducer()
   const producer = createRdkafkaProducer({ producer: fake })
   await producer.connect()
   fake.throwOnProduce = Object.assign(new Error('Broker: Message size too large'), { code: 10 })
   await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.MESSAGE_TOO_LARGE)
   fake.throwOnProduce = Object.assign(new Error('Local: Queue full'), { code: -184 })
-  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA && e.retriable)
+  await assert.rejects(producer.send(record), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.KAFKA)
 })
 
 test('node-rdkafka adapter builds its producer with delivery reports, idempotence and acks=all, and owns it', async () => {
@@ -281,4 +279,27 @@ test('concurrent first connect() and send() share one client (kafkajs and node-r
   built[0]?.report(0)
   await sending
   await viaRdkafka.disconnect()
+})
+
+test('kafkajs adapter: disconnect() during a connect that hangs returns at once, and closes the client again if that connect lands', async () => {
+  const fake = new FakeKafkajsProducer()
+  let land: () => void = () => {}
+  fake.connect = () => {
+    fake.connects++
+    return new Promise<void>((resolve) => {
+      land = resolve
+    })
+  }
+  const producer = createKafkajsProducer({ kafka: { producer: () => fake } })
+  const connecting = producer.connect()
+  for (let i = 0; i < 50 && fake.connects === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(fake.connects, 1, 'the connect is in flight')
+  await producer.disconnect() // must not wait for the hanging connect
+  assert.equal(fake.disconnects, 1)
+  land()
+  await connecting // a connect a disconnect cut short is no failure
+  assert.equal(fake.disconnects, 2, 'what the late connect opened is closed')
+  await producer.disconnect()
+  assert.equal(fake.disconnects, 2, 'a second disconnect() has nothing left to close')
+  await assert.rejects(producer.connect(), (e: unknown) => isJaegerKafkaError(e) && e.code === ErrorCodes.CLOSED)
 })

@@ -7,11 +7,11 @@ import { Buffer } from 'node:buffer'
 import { test } from '../support/harness.ts'
 import { prng } from '../support/prng.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
+import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess } from '../../src/thrift/from-jaeger-client.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { batchEncodedSize, encodeProcess } from '../../src/thrift/jaeger-encode.ts'
-import { backoffDelay, resolveBackoff } from '../../senders/backoff.ts'
+import { backoffDelay, resolveRetry, SENDER_RETRY_DEFAULTS } from '../../src/retry.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 
@@ -45,7 +45,7 @@ class AckingProducer implements KafkaProducer {
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
   async send(request: ProduceRequest): Promise<void> {
-    for (const m of request.messages) this.values.push(m.value)
+    for (const m of request.messages) this.values.push(m.value!) // the sender always produces bytes
   }
 }
 
@@ -122,10 +122,11 @@ test('records decode with thriftrw and jaeger-client\'s IDL', async () => {
   assert.equal(spans, sender.stats().spansDelivered)
 })
 
-test('backoffDelay() grows exponentially, is capped, and keeps half of each delay fixed', () => {
-  const options = resolveBackoff({ initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 })
-  const low = (attempt: number): number => backoffDelay(attempt, options, () => 0)
-  const high = (attempt: number): number => backoffDelay(attempt, options, () => 1)
+test('backoffDelay() with the sender defaults grows exponentially, is capped, and keeps half of each delay fixed', () => {
+  const options = resolveRetry({ initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 }, SENDER_RETRY_DEFAULTS)
+  // random() = 1 takes the whole jitter share off, 0 none of it.
+  const low = (attempt: number): number => backoffDelay(attempt, options, () => 1)
+  const high = (attempt: number): number => backoffDelay(attempt, options, () => 0)
   assert.deepEqual([1, 2, 3, 4, 5, 6].map(low), [50, 100, 200, 400, 500, 500])
   assert.deepEqual([1, 2, 3, 4, 5, 6].map(high), [100, 200, 400, 800, 1000, 1000])
   const random = prng(9)
@@ -133,6 +134,9 @@ test('backoffDelay() grows exponentially, is capped, and keeps half of each dela
     const d = backoffDelay(attempt, options, random)
     assert.ok(d >= low(attempt) && d <= high(attempt))
   }
-  assert.deepEqual(resolveBackoff(), { initialDelayMs: 200, maxDelayMs: 5000, multiplier: 2 })
-  assert.throws(() => resolveBackoff({ multiplier: 0.5 }), RangeError)
+  assert.deepEqual(resolveRetry(), { initialDelayMs: 200, maxDelayMs: 5000, multiplier: 2, jitter: 0.5 })
+  assert.deepEqual(resolveRetry({}, SENDER_RETRY_DEFAULTS), { initialDelayMs: 200, maxDelayMs: 5000, multiplier: 2, jitter: 0.5 })
+  assert.throws(() => resolveRetry({ multiplier: 0.5 }), RangeError)
+  assert.throws(() => resolveRetry({ jitter: -0.1 }), RangeError)
+  assert.throws(() => resolveRetry({ initialDelayMs: 500, maxDelayMs: 100 }), RangeError)
 })

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
+import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
@@ -16,14 +16,14 @@ class FlakyBroker implements KafkaProducer {
   down = false
   readonly values: Uint8Array[] = []
   async connect(): Promise<void> {
-    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot connect to Kafka: ECONNREFUSED', { retriable: true })
+    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot connect to Kafka: ECONNREFUSED')
   }
   async disconnect(): Promise<void> {}
   async send(request: ProduceRequest): Promise<void> {
     // A little latency, as a real round trip has.
     await new Promise((r) => setTimeout(r, 1))
-    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: Connection error: connect ECONNREFUSED 127.0.0.1:9092', { retriable: true })
-    for (const m of request.messages) this.values.push(m.value)
+    if (this.down) throw new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: Connection error: connect ECONNREFUSED 127.0.0.1:9092')
+    for (const m of request.messages) this.values.push(m.value!) // the sender always produces bytes
   }
   spanIds(): Set<bigint> {
     return new Set(this.values.flatMap((v) => decodeBatch(v).spans.map((s) => s.spanId)))

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import type { KafkaProducer, ProduceRequest } from '../../src/kafka/producer.ts'
+import type { KafkaHeaders, KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
 import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { isKafkaReporter, isKafkaSender } from '../../senders/brand.ts'
+import { KafkaReporter } from '../../senders/kafka-reporter.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import type { KafkaSenderOptions } from '../../senders/kafka-sender.ts'
 import { DROP_REASONS } from '../../senders/sender-types.ts'
@@ -28,7 +30,7 @@ class FakeProducer implements KafkaProducer {
   failNext = 0
   /** Reject records larger than this as MESSAGE_TOO_LARGE. */
   brokerMaxBytes = Infinity
-  readonly acked: { key: unknown; value: Uint8Array; headers: Record<string, string | Uint8Array> }[] = []
+  readonly acked: { key: unknown; value: Uint8Array; headers: KafkaHeaders }[] = []
   /** Keys of every send attempt, in order. */
   readonly attemptedKeys: unknown[] = []
   readonly held: Pending[] = []
@@ -62,11 +64,11 @@ class FakeProducer implements KafkaProducer {
   send(request: ProduceRequest): Promise<void> {
     this.sends++
     this.attemptedKeys.push(request.messages[0]?.key)
-    const size = request.messages[0]?.value.length ?? 0
+    const size = request.messages[0]?.value?.length ?? 0
     if (size > this.brokerMaxBytes) return Promise.reject(new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, 'Cannot produce: too large'))
     if (this.mode === 'fail' || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--
-      return Promise.reject(new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable', { retriable: true }))
+      return Promise.reject(new JaegerKafkaError(ErrorCodes.KAFKA, 'Cannot produce: broker unreachable'))
     }
     if (this.mode === 'hold') {
       return new Promise((resolve, reject) => {
@@ -79,7 +81,7 @@ class FakeProducer implements KafkaProducer {
   }
 
   record(request: ProduceRequest): void {
-    for (const m of request.messages) this.acked.push({ key: m.key, value: m.value, headers: { ...m.headers } })
+    for (const m of request.messages) this.acked.push({ key: m.key, value: m.value!, headers: { ...m.headers } })
   }
 
   /** Ack every held send. */
@@ -641,4 +643,36 @@ test('a flush whose own batch is dropped while being buffered reports it once, t
   assert.equal(counts['jaeger:reporter_spans:err'] ?? 0, 0, 'not counted a second time by the sender')
   assert.equal(sender.stats().spansDropped.buffer_full, 1)
   await sender.close()
+})
+
+test('KafkaSender and KafkaReporter carry a Symbol.for brand that another copy of the package recognises', async () => {
+  const sender = new KafkaSender({ producer: new FakeProducer() })
+  const reporter = new KafkaReporter(sender)
+  try {
+    // What a second copy (the CommonJS build next to the ESM one, an npm and a JSR copy) would create:
+    // a different class, the same registered symbol.
+    const foreignSender = { [Symbol.for('jaeger-kafka.sender')]: true }
+    const foreignReporter = { [Symbol.for('jaeger-kafka.reporter')]: true }
+    assert.equal(sender instanceof KafkaSender, true)
+    assert.equal(foreignSender instanceof KafkaSender, true)
+    assert.equal(isKafkaSender(sender), true)
+    assert.equal(isKafkaSender(foreignSender), true)
+    assert.equal(reporter instanceof KafkaReporter, true)
+    assert.equal(foreignReporter instanceof KafkaReporter, true)
+    assert.equal(isKafkaReporter(foreignReporter), true)
+    // The brands do not mix, and look-alikes without the brand are not senders.
+    assert.equal(isKafkaSender(reporter), false)
+    assert.equal(isKafkaReporter(sender), false)
+    assert.equal(reporter instanceof KafkaSender, false)
+    assert.equal({ append() {}, flush() {}, close() {} } instanceof KafkaSender, false)
+    assert.equal(isKafkaSender(null), false)
+    // A subclass keeps the ordinary prototype check.
+    class MySender extends KafkaSender {}
+    assert.equal(sender instanceof MySender, false)
+    const mine = new MySender({ producer: new FakeProducer() })
+    assert.equal(mine instanceof KafkaSender, true)
+    await mine.close()
+  } finally {
+    await new Promise<void>((resolve) => reporter.close(resolve))
+  }
 })

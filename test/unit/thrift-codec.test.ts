@@ -12,6 +12,7 @@ import {
   SpanRefType,
   TagType,
   assembleBatch,
+  batchParts,
   decodeBatch,
   decodeSpan,
   encodeBatch,
@@ -421,6 +422,19 @@ test('assembleBatch() of encoded parts equals encodeBatch() for random batches',
       ...(batch.stats !== undefined && { stats: batch.stats }),
     })
     assert.equal(bytesToHex(assembled), bytesToHex(encodeBatch(batch)), `batch ${i}`)
+  }
+})
+
+test('batchParts() gives back exactly the process and span bytes assembleBatch() was given', () => {
+  const next = randomBatches(0xba7c)
+  for (let i = 0; i < 100; i++) {
+    const batch = next()
+    const process = encodeProcess(batch.process)
+    const spans = batch.spans.map((span) => encodeSpan(span).slice())
+    const assembled = assembleBatch({ process, spans, seqNo: BigInt(i), ...(batch.stats !== undefined && { stats: batch.stats }) })
+    const parts = batchParts(assembled, process.length, spans.map((span) => span.length))
+    assert.equal(bytesToHex(parts.process), bytesToHex(process), `batch ${i} process`)
+    assert.deepEqual(parts.spans.map(bytesToHex), spans.map(bytesToHex), `batch ${i} spans`)
   }
 })
 

@@ -18,8 +18,8 @@
  */
 
 // --- errors
-export { ErrorCodes, JaegerKafkaError, isJaegerKafkaError, describeError } from './errors.ts'
-export type { ErrorCode, JaegerKafkaErrorOptions } from './errors.ts'
+export { ErrorCodes, JaegerKafkaError, isJaegerKafkaError, describeError } from './src/errors.ts'
+export type { ErrorCode, JaegerKafkaErrorOptions } from './src/errors.ts'
 
 // --- carriers (propagation over Kafka headers)
 export {
@@ -39,7 +39,7 @@ export {
   HEADER_LIMITS,
   decodeHeaderValue,
   getHeader,
-} from '../carriers/index.ts'
+} from './carriers/index.ts'
 export type {
   ProducerCarrierOptions,
   ConsumerCarrierOptions,
@@ -54,12 +54,14 @@ export type {
   ProducerTarget,
   ConsumerSource,
   KafkaHeaderValue,
-} from '../carriers/index.ts'
+} from './carriers/index.ts'
 
 // --- senders (spans to a Kafka topic)
 export {
   KafkaSender,
   KafkaReporter,
+  isKafkaSender,
+  isKafkaReporter,
   initTracer,
   initTracerFromEnv,
   getKafkaSender,
@@ -77,7 +79,7 @@ export {
   SPAN_SCHEMA_VERSION,
   SPAN_COUNT_HEADER,
   DEFAULT_SPAN_TOPIC,
-} from '../senders/index.ts'
+} from './senders/index.ts'
 export type {
   KafkaSenderOptions,
   KafkaReporterOptions,
@@ -96,11 +98,11 @@ export type {
   KafkaTlsOptions,
   KafkaSaslOptions,
   KafkaCompression,
-} from '../senders/index.ts'
+} from './senders/index.ts'
 
 // --- forwarder (span topic to the Jaeger collector)
-export { createForwarder, DEFAULT_GROUP_ID, DEAD_LETTER_HEADERS, createForwarderHttpHandler, DEFAULT_COLLECTOR_URL } from '../forwarder/index.ts'
-export type { Forwarder, ForwarderOptions, ForwarderMetricsSnapshot, ForwarderLogger, CollectorAuth } from '../forwarder/index.ts'
+export { createForwarder, DEFAULT_GROUP_ID, DEAD_LETTER_HEADERS, createForwarderHttpHandler, DEFAULT_COLLECTOR_URL } from './forwarder/index.ts'
+export type { Forwarder, ForwarderOptions, ForwarderMetricsSnapshot, ForwarderLogger, CollectorAuth } from './forwarder/index.ts'
 
 // --- jaeger.thrift codec
 export {
@@ -118,7 +120,7 @@ export {
   fromJaegerClientProcess,
   TagType,
   SpanRefType,
-} from './thrift/index.ts'
+} from './src/thrift/index.ts'
 export type {
   BatchSummary,
   ClientStats,
@@ -128,4 +130,4 @@ export type {
   JaegerSpan,
   JaegerSpanRef,
   JaegerTag,
-} from './thrift/index.ts'
+} from './src/thrift/index.ts'

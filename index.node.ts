@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Node-only adapters (`jaeger-kafka/node`): the node-rdkafka producer for
+ * KafkaSender (a native addon; not on Deno or Bun) and a node:http server for
+ * the forwarder's `/metrics` and `/healthz` handler.
+ * @module
+ */
+export { createRdkafkaProducer, rdkafkaConfig } from './src/kafka/rdkafka.node.ts'
+export type { RdkafkaProducerOptions, RdkafkaProducerLike, RdkafkaModuleLike } from './src/kafka/rdkafka.node.ts'
+export { serveForwarderHttp } from './forwarder/metrics-server.node.ts'
+export type { ForwarderHttpServer, ForwarderHttpServerOptions } from './forwarder/metrics-server.node.ts'
+export { createNodeHttpFetch } from './forwarder/node-http-fetch.node.ts'
+export type { NodeHttpFetch, NodeHttpFetchOptions } from './forwarder/node-http-fetch.node.ts'

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The open batch and its sealing: encoded spans collect here until they would
+ * overflow `maxMessageBytes` (exact encoded Batch size) or a flush/close seals
+ * them into `SealedBatch`es for the delivery queue. Also splits a batch the
+ * broker refused as too large. The Batch byte layout is the codec's
+ * (`assembleBatch()`, `batchParts()`); this file only decides which spans go
+ * together.
+ * @module
+ */
+import { assembleBatch, batchEncodedSize, batchParts } from '../src/thrift/jaeger-encode.ts'
+import type { ClientStats } from '../src/thrift/jaeger-types.ts'
+import type { SealedBatch } from './delivery-queue.ts'
+import type { SenderCallback } from './sender-types.ts'
+
+/** Smallest accepted `maxMessageBytes`. */
+export const MIN_MAX_MESSAGE_BYTES = 1024
+
+/** Bookkeeping shared by the batch(es) one append/flush/close sealed. */
+export interface BatchReport {
+  kind: 'append' | 'flush' | 'none'
+  callback?: SenderCallback
+  pending: number
+  delivered: number
+  dropped: number
+  error?: string
+  /** Set while a flush() call waits on this report. */
+  onComplete?: () => void
+}
+
+/** A sealed batch of the sender. */
+export type Batch = SealedBatch<BatchReport>
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** 16 hex digits from the web-standard random source. */
+function randomId(): string {
+  const bytes = new Uint8Array(8)
+  crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** The open batch of one sender, and the sealing of it into records. */
+export class BatchSealer {
+  /** Largest record value; lowered when the broker refuses a record as too large. */
+  maxMessageBytes: number
+  /** Batches sealed so far (the last `Batch.seqNo`). */
+  seqNo = 0
+  private processBytes: Uint8Array | undefined
+  /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
+  private overhead = batchEncodedSize(0, 0, true, true)
+  private openParts: Uint8Array[] = []
+  private openBytes = 0
+  /** Random per-sender id: record keys are `<senderId>-<seqNo>`. */
+  private readonly senderId = randomId()
+  private readonly clientStats: () => ClientStats
+
+  constructor(maxMessageBytes: number, clientStats: () => ClientStats) {
+    this.maxMessageBytes = maxMessageBytes
+    this.clientStats = clientStats
+  }
+
+  /** Spans in the open batch. */
+  get openCount(): number {
+    return this.openParts.length
+  }
+
+  /** Encoded bytes of the spans in the open batch. */
+  get openByteCount(): number {
+    return this.openBytes
+  }
+
+  /** Whether a process was set (a Batch cannot be built without one). */
+  get hasProcess(): boolean {
+    return this.processBytes !== undefined
+  }
+
+  /** Whether the open spans were encoded for a process other than `bytes` (seal them first). */
+  processChanges(bytes: Uint8Array): boolean {
+    return this.processBytes !== undefined && this.openParts.length > 0 && !sameBytes(this.processBytes, bytes)
+  }
+
+  /** Use `bytes` (an encoded Process) for the batches sealed from now on. */
+  setProcess(bytes: Uint8Array): void {
+    this.processBytes = bytes
+    this.overhead = batchEncodedSize(bytes.length, 0, true, true)
+  }
+
+  /** Largest encoded span that fits in a record on its own. */
+  maxSpanBytes(): number {
+    return this.maxMessageBytes - this.overhead
+  }
+
+  /** Whether adding `length` more span bytes would overflow the open batch (which is not empty). */
+  wouldOverflow(length: number): boolean {
+    return this.openParts.length > 0 && this.processBytes !== undefined && this.overhead + this.openBytes + length > this.maxMessageBytes
+  }
+
+  /** Add an encoded span to the open batch. */
+  add(bytes: Uint8Array): void {
+    this.openParts.push(bytes)
+    this.openBytes += bytes.length
+  }
+
+  /** Empty the open batch, returning what it held (spans that can never be sealed). */
+  discardOpen(): { count: number; bytes: number } {
+    const result = { count: this.openParts.length, bytes: this.openBytes }
+    this.openParts = []
+    this.openBytes = 0
+    return result
+  }
+
+  /** Turn the open spans into sealed batch(es) owned by `report`; empty when nothing could be sealed. */
+  seal(report: BatchReport): Batch[] {
+    const process = this.processBytes
+    if (this.openParts.length === 0 || !process) return []
+    const parts = this.openParts
+    this.openParts = []
+    this.openBytes = 0
+    // One batch, except when spans were added before setProcess() or the limit dropped.
+    let start = 0
+    let bytes = 0
+    const groups: Uint8Array[][] = []
+    for (let i = 0; i < parts.length; i++) {
+      const length = (parts[i] as Uint8Array).length
+      if (i > start && this.overhead + bytes + length > this.maxMessageBytes) {
+        groups.push(parts.slice(start, i))
+        start = i
+        bytes = 0
+      }
+      bytes += length
+    }
+    groups.push(start === 0 ? parts : parts.slice(start))
+    report.pending += groups.length
+    return groups.map((group) => this.build(process, group, ++this.seqNo, report))
+  }
+
+  /**
+   * The broker refused `batch` as too large: lower the limit to half its size
+   * (`onLowered` is told) and return its spans in two halves, or nothing for
+   * a batch of one span.
+   */
+  split(batch: Batch, onLowered: (from: number, to: number) => void): Batch[] | undefined {
+    const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.value.length / 2)))
+    if (lowered < this.maxMessageBytes) {
+      onLowered(this.maxMessageBytes, lowered)
+      this.maxMessageBytes = lowered
+    }
+    if (batch.spanCount < 2) return undefined
+    const { process, spans } = batchParts(batch.value, batch.processLength, batch.spanLengths)
+    const half = Math.ceil(spans.length / 2)
+    batch.report.pending += 1
+    return [
+      this.build(process, spans.slice(0, half), batch.seqNo, batch.report, batch.stats),
+      this.build(process, spans.slice(half), batch.seqNo, batch.report, batch.stats),
+    ]
+  }
+
+  private build(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {
+    return {
+      seqNo,
+      key: `${this.senderId}-${seqNo}`,
+      value: assembleBatch({ process, spans, seqNo: BigInt(seqNo), stats }),
+      spanCount: spans.length,
+      spanLengths: spans.map((span) => span.length),
+      processLength: process.length,
+      stats,
+      report,
+      attempts: 0,
+      state: 'queued',
+    }
+  }
+}
