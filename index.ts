@@ -120,7 +120,7 @@ export {
   fromJaegerClientProcess,
   TagType,
   SpanRefType,
-} from './src/thrift/index.ts'
+} from './src/codec/thrift/index.ts'
 export type {
   BatchSummary,
   ClientStats,
@@ -130,4 +130,4 @@ export type {
   JaegerSpan,
   JaegerSpanRef,
   JaegerTag,
-} from './src/thrift/index.ts'
+} from './src/codec/thrift/index.ts'

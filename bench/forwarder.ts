@@ -19,8 +19,8 @@ import kafkajs from 'kafkajs'
 import type { FetchLike } from '../forwarder/collector-client.ts'
 import { createForwarder } from '../forwarder/forwarder.ts'
 import { silentLogger } from '../forwarder/logger.ts'
-import { encodeBatch } from '../src/thrift/jaeger-encode.ts'
-import type { JaegerSpan } from '../src/thrift/jaeger-types.ts'
+import { encodeBatch } from '../src/codec/thrift/jaeger-encode.ts'
+import type { JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 
 const RUNTIME = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node'
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)

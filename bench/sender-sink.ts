@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram'
 import { createServer } from 'node:http'
 import process from 'node:process'
 import { createInterface } from 'node:readline'
-import { summarizeBatch } from '../src/thrift/jaeger-decode.ts'
+import { summarizeBatch } from '../src/codec/thrift/jaeger-decode.ts'
 
 const mode = process.argv[2]
 const received: Uint8Array[] = []

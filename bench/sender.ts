@@ -23,7 +23,7 @@ import process from 'node:process'
 import { createInterface } from 'node:readline'
 import { gzipSync } from 'node:zlib'
 import kafkajs from 'kafkajs'
-import { summarizeBatch } from '../src/thrift/jaeger-decode.ts'
+import { summarizeBatch } from '../src/codec/thrift/jaeger-decode.ts'
 
 const RUNTIME = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node'
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)

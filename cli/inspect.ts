@@ -7,8 +7,8 @@
  */
 import kafkajs from 'kafkajs'
 import { kafkaConfigFromEnv, parseBrokers } from '../senders/kafka-config.ts'
-import { decodeBatch, traceIdHex } from '../src/thrift/index.ts'
-import type { JaegerBatch } from '../src/thrift/index.ts'
+import { decodeBatch, traceIdHex } from '../src/codec/thrift/index.ts'
+import type { JaegerBatch } from '../src/codec/thrift/index.ts'
 import { parseFlags, positiveInteger } from './args.ts'
 import type { CliIo } from './io.ts'
 

@@ -16,7 +16,7 @@ import { traceEachMessage, tracedSend } from '../carriers/index.ts'
 import { getKafkaSender, initTracer } from '../senders/index.ts'
 import type { JaegerTracer } from '../senders/index.ts'
 import { createForwarder } from '../forwarder/index.ts'
-import { summarizeBatch } from '../src/thrift/index.ts'
+import { summarizeBatch } from '../src/codec/thrift/index.ts'
 
 const env = globalThis.process?.env ?? {}
 const MESSAGES = Number(env.DEMO_MESSAGES ?? 20)

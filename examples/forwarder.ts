@@ -11,7 +11,7 @@
 // The production forwarder (`jaeger-kafka forward`) adds what this leaves out:
 // backoff with jitter, a dead-letter topic, metrics, auth, graceful shutdown.
 import kafkajs from 'kafkajs'
-import { summarizeBatch } from '../src/thrift/index.ts'
+import { summarizeBatch } from '../src/codec/thrift/index.ts'
 
 const env = (name: string, fallback: string) => globalThis.process?.env[name] || fallback
 const brokers = env('KAFKA_BROKERS', '127.0.0.1:9092').split(',')

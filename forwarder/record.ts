@@ -8,7 +8,7 @@
  */
 import { describeError } from '../src/errors.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../src/kafka/span-record.ts'
-import { summarizeBatch } from '../src/thrift/jaeger-decode.ts'
+import { summarizeBatch } from '../src/codec/thrift/jaeger-decode.ts'
 
 import type { RecordHeaderValue } from '../src/kafka/types.ts'
 

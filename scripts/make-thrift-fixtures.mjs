@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
 // Writes the golden jaeger.thrift fixtures of test/unit/thrift-codec.test.ts to
-// test/fixtures/thrift/*.json: values in the shape of src/thrift/jaeger-types.ts
+// test/fixtures/thrift/*.json: values in the shape of src/codec/thrift/jaeger-types.ts
 // and the TBinaryProtocol bytes thriftrw encodes for them, with jaeger-client's
 // bundled IDL (or, for Batch seqNo/stats, test/fixtures/thrift/jaeger-batch-v2.thrift).
 // Run once: `node scripts/make-thrift-fixtures.mjs`. The values are fixed, so a

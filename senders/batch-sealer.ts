@@ -8,8 +8,8 @@
  * together.
  * @module
  */
-import { assembleBatch, batchEncodedSize, batchParts } from '../src/thrift/jaeger-encode.ts'
-import type { ClientStats } from '../src/thrift/jaeger-types.ts'
+import { assembleBatch, batchEncodedSize, batchParts } from '../src/codec/thrift/jaeger-encode.ts'
+import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
 import type { SealedBatch } from './delivery-queue.ts'
 import type { SenderCallback } from './sender-types.ts'
 

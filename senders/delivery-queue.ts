@@ -15,7 +15,7 @@
 import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
-import type { ClientStats } from '../src/thrift/jaeger-types.ts'
+import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
 import { backoffDelay } from '../src/retry.ts'
 import type { ResolvedRetry } from '../src/retry.ts'
 import { Deque } from './deque.ts'

@@ -5,9 +5,9 @@
  * shows the span (name, timing, references) instead of nothing.
  * @module
  */
-import { encodeSpan } from '../src/thrift/jaeger-encode.ts'
-import { TagType } from '../src/thrift/jaeger-types.ts'
-import type { JaegerSpan, JaegerTag } from '../src/thrift/jaeger-types.ts'
+import { encodeSpan } from '../src/codec/thrift/jaeger-encode.ts'
+import { TagType } from '../src/codec/thrift/jaeger-types.ts'
+import type { JaegerSpan, JaegerTag } from '../src/codec/thrift/jaeger-types.ts'
 
 /** The tag a trimmed span carries. */
 export const TRUNCATED_TAG_KEY = 'jaeger.truncated'

@@ -17,7 +17,7 @@ import { startCollectorProxy } from '../support/forwarder-proxy.ts'
 import { waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, countByTrace, createTopics, endOffsets, produce, readTopic, spanRecords } from '../support/forwarder-kafka.ts'
 import { FAULTS_LONG, FAULTS_SKIP, reportFault, sleep, startChild, stopChild } from '../support/faults.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 
 const APP = fileURLToPath(new URL('../support/faults-app.ts', import.meta.url))
 const CLI = fileURLToPath(new URL('../../cli/bin.ts', import.meta.url))

@@ -11,7 +11,7 @@ import { captureLogger, waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, countByTrace, createTopics, endOffsets, produce, spanRecords, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
-import { summarizeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { summarizeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 
 const SPANS_PER_RECORD = 5
 

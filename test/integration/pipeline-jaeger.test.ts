@@ -16,7 +16,7 @@ import { traceEachMessage, tracedSend } from '../../carriers/index.ts'
 import { initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
-import { encodeBatch } from '../../src/thrift/index.ts'
+import { encodeBatch } from '../../src/codec/thrift/index.ts'
 
 const MESSAGES = 5
 const kafka = new kafkajs.Kafka({ clientId: 'pipeline-jaeger', brokers: KAFKA_BROKERS, logLevel: kafkajs.logLevel.NOTHING })

@@ -10,8 +10,8 @@ import { test } from '../support/harness.ts'
 import { createAuthProxy } from '../support/auth-proxy.ts'
 import type { AuthProxy } from '../support/auth-proxy.ts'
 import { uniqueTopic, waitForTrace } from '../support/peers.ts'
-import { encodeBatch } from '../../src/thrift/index.ts'
-import { TagType } from '../../src/thrift/jaeger-types.ts'
+import { encodeBatch } from '../../src/codec/thrift/index.ts'
+import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
 
 const USERNAME = 'collector-user'
 const PASSWORD = randomBytes(12).toString('hex')

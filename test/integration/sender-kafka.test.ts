@@ -13,9 +13,9 @@ import { runtime, test } from '../support/harness.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH, SPAN_SCHEMA_VERSION_HEADER } from '../../src/kafka/span-record.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
-import { TagType } from '../../src/thrift/jaeger-types.ts'
-import type { JaegerBatch } from '../../src/thrift/jaeger-types.ts'
+import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
+import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
+import type { JaegerBatch } from '../../src/codec/thrift/jaeger-types.ts'
 import { initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -24,7 +24,7 @@ import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 const { Kafka, logLevel } = kafkajs
 const require = createRequire(import.meta.url)
 const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown; followsFrom(c: unknown): unknown } }
-const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): ThriftSpan } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): ThriftSpan } }).default
 const thrift = loadJaegerThrift()
 
 type ThriftValue = Buffer | string | number | boolean | null | undefined

@@ -12,7 +12,7 @@ import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
 import { createRdkafkaProducer } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
-import { TagType } from '../../src/thrift/jaeger-types.ts'
+import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
 import { initTracer } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
@@ -37,7 +37,7 @@ const rdkafka = require('node-rdkafka') as {
   AdminClient: { create(config: Record<string, unknown>): { createTopic(t: Record<string, unknown>, cb: (e: unknown) => void): void; disconnect(): void } }
 }
 const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
-const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 const thrift = loadJaegerThrift()
 
 interface Decoded {

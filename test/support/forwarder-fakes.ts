@@ -3,7 +3,7 @@
 // encoder, a fake kafkajs client (consumer, dead-letter producer, admin)
 // driven by the test, a fake collector `fetch`, a capturing logger and a
 // polling helper.
-import { encodeBatch } from '../../src/thrift/jaeger-encode.ts'
+import { encodeBatch } from '../../src/codec/thrift/jaeger-encode.ts'
 import type { KafkajsConsumedMessage, KafkajsEachBatchPayload, KafkajsLike, KafkajsMessage } from '../../src/kafka/types.ts'
 import type { ForwarderLogger } from '../../forwarder/logger.ts'
 

@@ -3,7 +3,7 @@
 // span records, committed and end offsets, reading a topic back.
 import { Buffer } from 'node:buffer'
 import kafkajs from 'kafkajs'
-import { summarizeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { summarizeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 import { KAFKA_BROKERS } from './peers.ts'
 import { makeBatch } from './forwarder-fakes.ts'
 

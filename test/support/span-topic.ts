@@ -3,7 +3,7 @@
 // records hold (the proof that what the sender reported delivered is there).
 import kafkajs from 'kafkajs'
 import { KAFKA_BROKERS } from './peers.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 
 const kafka = new kafkajs.Kafka({ clientId: 'span-topic', brokers: KAFKA_BROKERS, logLevel: kafkajs.logLevel.NOTHING })
 

@@ -7,8 +7,8 @@ import { Buffer } from 'node:buffer'
 import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
-import { encodeJaegerClientSpan } from '../../src/thrift/from-jaeger-client.ts'
-import { decodeBatch } from '../../src/thrift/jaeger-decode.ts'
+import { encodeJaegerClientSpan } from '../../src/codec/thrift/from-jaeger-client.ts'
+import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer, initTracerFromEnv } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { KAFKA_ENV, kafkaConfigFromEnv } from '../../senders/kafka-config.ts'
@@ -22,7 +22,7 @@ const jaeger = require('jaeger-client') as {
   RemoteReporter: new (sender: unknown, options?: unknown) => { close(cb?: () => void): void }
   opentracing: { childOf(ctx: unknown): unknown; followsFrom(ctx: unknown): unknown }
 }
-const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): unknown } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): unknown } }).default
 
 class FakeProducer implements KafkaProducer {
   readonly values: Uint8Array[] = []

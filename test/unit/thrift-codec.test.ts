@@ -23,8 +23,8 @@ import {
   fromJaegerClientSpan,
   summarizeBatch,
   traceIdHex,
-} from '../../src/thrift/index.ts'
-import type { JaegerBatch, JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from '../../src/thrift/index.ts'
+} from '../../src/codec/thrift/index.ts'
+import type { JaegerBatch, JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from '../../src/codec/thrift/index.ts'
 
 const require = createRequire(import.meta.url)
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, describeError, isJaegerKafkaError } from '../../src/errors.ts'
-import { BinaryWriter, TType } from '../../src/thrift/binary-writer.ts'
+import { BinaryWriter, TType } from '../../src/codec/thrift/binary-writer.ts'
 import {
   TagType,
   assembleBatch,
@@ -19,8 +19,8 @@ import {
   encodeProcess,
   encodeSpan,
   summarizeBatch,
-} from '../../src/thrift/index.ts'
-import type { JaegerBatch, JaegerSpan } from '../../src/thrift/index.ts'
+} from '../../src/codec/thrift/index.ts'
+import type { JaegerBatch, JaegerSpan } from '../../src/codec/thrift/index.ts'
 
 const require = createRequire(import.meta.url)
 

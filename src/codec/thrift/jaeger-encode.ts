@@ -9,7 +9,7 @@
  * thriftrw's for the same values.
  * @module
  */
-import { ErrorCodes, JaegerKafkaError } from '../errors.ts'
+import { ErrorCodes, JaegerKafkaError } from '../../errors.ts'
 import { BinaryWriter, TType, encodeToBytes, encodeToPooledBytes } from './binary-writer.ts'
 import { SpanRefType, TagType } from './jaeger-types.ts'
 import type { ClientStats, JaegerBatch, JaegerProcess, JaegerSpan } from './jaeger-types.ts'

@@ -7,7 +7,7 @@
  * failure is a `JaegerKafkaError` with code `THRIFT_DECODE`.
  * @module
  */
-import { ErrorCodes, JaegerKafkaError } from '../errors.ts'
+import { ErrorCodes, JaegerKafkaError } from '../../errors.ts'
 import { TType } from './binary-writer.ts'
 
 /** How deep unknown structs and collections may nest before the input counts as hostile. */
