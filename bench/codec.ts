@@ -41,7 +41,7 @@ interface ThriftrwType {
 }
 
 const jaeger = require('jaeger-client')
-const thrift = require('jaeger-client/dist/src/codec/thrift.js').default._thrift as Record<'Batch' | 'Span' | 'Process' | 'Tag', ThriftrwType>
+const thrift = require('jaeger-client/dist/src/thrift.js').default._thrift as Record<'Batch' | 'Span' | 'Process' | 'Tag', ThriftrwType>
 
 /** A real tracer whose sender records what setProcess() and append() receive. */
 async function recordReferenceSpans(): Promise<{ process: Loose; spans: Loose[] }> {

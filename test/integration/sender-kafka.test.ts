@@ -24,7 +24,7 @@ import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 const { Kafka, logLevel } = kafkajs
 const require = createRequire(import.meta.url)
 const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown; followsFrom(c: unknown): unknown } }
-const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): ThriftSpan } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): ThriftSpan } }).default
 const thrift = loadJaegerThrift()
 
 type ThriftValue = Buffer | string | number | boolean | null | undefined

@@ -37,7 +37,7 @@ const rdkafka = require('node-rdkafka') as {
   AdminClient: { create(config: Record<string, unknown>): { createTopic(t: Record<string, unknown>, cb: (e: unknown) => void): void; disconnect(): void } }
 }
 const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
-const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 const thrift = loadJaegerThrift()
 
 interface Decoded {

@@ -22,7 +22,7 @@ const jaeger = require('jaeger-client') as {
   RemoteReporter: new (sender: unknown, options?: unknown) => { close(cb?: () => void): void }
   opentracing: { childOf(ctx: unknown): unknown; followsFrom(ctx: unknown): unknown }
 }
-const ThriftUtils = (require('jaeger-client/dist/src/codec/thrift.js') as { default: { spanToThrift(span: unknown): unknown } }).default
+const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): unknown } }).default
 
 class FakeProducer implements KafkaProducer {
   readonly values: Uint8Array[] = []
