@@ -70,6 +70,10 @@ const VARIANTS: Variant[] = [
     : []),
   { id: 'fwd-ceiling', label: 'ceiling: forwarder, 3 partitions × 4, collector replaced by an in-process 202 (no HTTP, no Jaeger)', kind: 'forwarder', concurrency: 4, partitions: 3, transport: 'none', extra: true },
 ]
+// --only id,id: a subset (for profiling); the headline needs each forwarder's baseline too.
+const onlyFlag = process.argv.indexOf('--only')
+const ONLY = onlyFlag > 0 ? new Set(process.argv[onlyFlag + 1]!.split(',')) : undefined
+if (ONLY) VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => ONLY.has(v.id)))
 
 interface Result {
   spansPerSecond: number
@@ -114,6 +118,12 @@ function peerCpuMicros(name: 'kafka' | 'jaeger'): number {
  * wrapper, so its cost is on both sides.
  */
 function instrument(send: FetchLike, onDone?: () => void) {
+  const peers = { kafka: Number.NaN, jaeger: Number.NaN }
+  const samplePeers = (): void => {
+    peers.kafka = peerCpuMicros('kafka')
+    peers.jaeger = peerCpuMicros('jaeger')
+  }
+  let peerTimer: ReturnType<typeof setInterval> | undefined
   const c = { inFlight: 0, area: 0, lastChange: 0, posts: 0, postTime: 0, t0: 0, cpu0: 0, broker0: 0, jaeger0: 0, tLast: 0, cpuLast: 0, brokerLast: 0, jaegerLast: 0 }
   const change = (now: number, delta: number): void => {
     if (c.lastChange > 0) c.area += c.inFlight * (now - c.lastChange)
@@ -126,8 +136,11 @@ function instrument(send: FetchLike, onDone?: () => void) {
     if (c.t0 === 0) {
       c.t0 = started
       c.cpu0 = cpuMicros()
-      c.broker0 = peerCpuMicros('kafka')
-      c.jaeger0 = peerCpuMicros('jaeger')
+      samplePeers()
+      c.broker0 = peers.kafka
+      c.jaeger0 = peers.jaeger
+      // Reading /proc costs; every 20 ms is enough (ticks are 10 ms anyway).
+      peerTimer = setInterval(samplePeers, 20)
     }
     change(started, 1)
     try {
@@ -135,8 +148,8 @@ function instrument(send: FetchLike, onDone?: () => void) {
       if (res.status >= 200 && res.status < 300) {
         c.tLast = performance.now()
         c.cpuLast = cpuMicros()
-        c.brokerLast = peerCpuMicros('kafka')
-        c.jaegerLast = peerCpuMicros('jaeger')
+        c.brokerLast = peers.kafka
+        c.jaegerLast = peers.jaeger
       }
       return res
     } finally {
@@ -148,6 +161,7 @@ function instrument(send: FetchLike, onDone?: () => void) {
     }
   }
   const result = (): Omit<Result, 'rssMb'> => {
+    clearInterval(peerTimer)
     const seconds = (c.tLast - c.t0) / 1000
     return {
       spansPerSecond: TOTAL_SPANS / seconds,
@@ -300,7 +314,6 @@ async function runForwarder(variant: Variant, batches: Uint8Array[], run: number
     if (++k.completions % 5 === 0 && forwarder.metrics().partitions.every((p) => p.queued === 0)) k.starved++
   })
   forwarder = createForwarder({
-    brokers: BROKERS,
     topic,
     groupId: `${topic}-group`,
     collectorUrl: COLLECTOR,
@@ -367,7 +380,7 @@ const col = (rs: Result[], pick: (r: Result) => number | undefined, f: (n: numbe
 
 // Headline: each forwarder run over the direct run with the same client and POSTs in flight of the same round (paired, so load swings hit both).
 const headline: string[] = []
-for (const variant of VARIANTS.filter((v) => v.baseline)) {
+for (const variant of VARIANTS.filter((v) => v.baseline && results.has(v.baseline))) {
   const fwd = results.get(variant.id)!
   const direct = results.get(variant.baseline!)!
   const paired = fwd.map((r, i) => r.spansPerSecond / direct[i]!.spansPerSecond)
@@ -390,7 +403,7 @@ for (const variant of VARIANTS) {
   )
 }
 const crossClient =
-  RUNTIME === 'node'
+  results.has('direct-4-fetch') && results.has('fwd-3p-4')
     ? `\nAcross clients (not the headline): forwarder 3 × 4 over node:http ÷ direct loop over the global fetch with 4 in flight = ${(median(results.get('fwd-3p-4')!.map((r) => r.spansPerSecond)) / median(results.get('direct-4-fetch')!.map((r) => r.spansPerSecond))).toFixed(2)}× (the old README's "1.34×" was this ratio; it measures undici's cost, not the forwarder).\n`
     : ''
 

@@ -7,7 +7,8 @@
 //   variant: noop | udp | http | kafka-remote | kafka-fast | kafka-fast-gzip
 //            | rdkafka-remote | rdkafka-fast (Node only)
 //            | null-remote | null-fast (our sender with a producer that acks at once)
-// env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka)
+// env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka),
+//      BENCH_YIELD (immediate | timeout: override the runtime's yield, to reproduce the Deno finding)
 import { createRequire } from 'node:module'
 import process from 'node:process'
 import { getKafkaSender, initTracer, KafkaReporter, KafkaSender } from '../senders/index.ts'
@@ -35,8 +36,8 @@ const now = (): number => performance.timeOrigin + performance.now()
  * acks and the UDP sender of its sends. setTimeout(0) on Node would add its
  * 1 ms minimum per chunk, hence one yield per runtime.
  */
-const yieldToIo: () => Promise<void> =
-  'Deno' in globalThis ? () => new Promise((r) => setTimeout(r, 0)) : () => new Promise((r) => setImmediate(r))
+const yieldMode = process.env.BENCH_YIELD ?? ('Deno' in globalThis ? 'timeout' : 'immediate')
+const yieldToIo: () => Promise<void> = yieldMode === 'timeout' ? () => new Promise((r) => setTimeout(r, 0)) : () => new Promise((r) => setImmediate(r))
 
 async function producerFor(kind: 'kafkajs' | 'rdkafka', compression: 'none' | 'gzip'): Promise<{ producer?: KafkaProducer; kafka?: Loose }> {
   if (kind === 'kafkajs') return { kafka: { brokers, compression } }
