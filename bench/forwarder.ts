@@ -420,6 +420,7 @@ ${rows.join('\n')}
 - CPU: user + system time over the same interval, divided by the spans: this process (Kafka client, validation, POSTs, commits); the Kafka broker's and Jaeger's processes (Linux /proc; n/a elsewhere). On 2 cores, CPU the forwarder and the broker use is CPU Jaeger does not get.
 - eachBatch handler: time in the forwarder's kafkajs handler (validate each record by decoding it, queue, start POSTs). A mean of POSTs in flight below the allowed number means the pipeline waited (for Kafka fetches, or for the event loop).
 - ceiling: the forwarder alone (kafkajs fetch, validation, pipelines, commits) when the collector answers at once; Kafka still shares the CPUs.
+- Jaeger answers every \`POST /api/traces\` with \`Connection: close\`: its Jaeger receiver (OpenTelemetry jaegerreceiver v0.140.1) builds the thrift_http server config without confighttp's defaults, so keep-alives are off and every POST, on both sides, opens a new TCP connection (the largest single item in a CPU profile of this process). \`keep_alives_enabled: true\` under \`receivers.jaeger.protocols.thrift_http\` should turn them on (not measured here).
 `
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
 const out = new URL(`./results/forwarder-${RUNTIME}.md`, import.meta.url)
