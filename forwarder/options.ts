@@ -40,7 +40,7 @@ export interface ForwarderOptions {
   fromBeginning?: boolean
   /** Dead-letter topic (default `<topic>.dlq`). */
   deadLetterTopic?: string
-  /** Extra kafkajs consumer settings (`sessionTimeout`, `heartbeatInterval`, `maxBytesPerPartition`, `maxWaitTimeInMs` (default here 1000), …). */
+  /** Extra kafkajs consumer settings (`sessionTimeout`, `heartbeatInterval`, `maxBytesPerPartition`, `maxWaitTimeInMs` (default here 200), …). */
   consumerConfig?: Record<string, unknown>
 
   // --- Collector ---
