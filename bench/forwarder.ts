@@ -5,12 +5,14 @@
 // commits). Variants interleave; median [min–max] over BENCH_RUNS runs.
 //
 //   npx tsx bench/forwarder.ts    npx deno run -A bench/forwarder.ts    npx bun bench/forwarder.ts
-// env: BENCH_RUNS (5), BENCH_RECORDS (1000), BENCH_SPANS_PER_RECORD (50),
+// env: BENCH_RUNS (5), BENCH_RECORDS (2000), BENCH_SPANS_PER_RECORD (50),
 //      KAFKA_BROKERS, JAEGER_COLLECTOR_URL, BENCH_LOAD_NOTE (a note on parallel work, printed in the header); --runs N overrides BENCH_RUNS.
 //
 // Every batch is a new trace (distinct ids per variant and run), so Jaeger
 // stores each span once; keep records × runs × variants well under the
-// memory store's max_traces (200000 in scripts/peers.mjs).
+// memory store's max_traces (200000 in scripts/peers.mjs), and mind its memory:
+// ~1.5 KB per stored span measured (3 rounds of the default 2000-record
+// variants hold ~2.4M spans, ~3.6 GB); restart the Jaeger peer between runs.
 // Writes bench/results/forwarder-<runtime>.md.
 import { Buffer } from 'node:buffer'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -27,7 +29,8 @@ import { RUNTIME, startConditions } from './header.ts'
 
 const argRuns = process.argv.indexOf('--runs')
 const RUNS = Number(argRuns > 0 ? process.argv[argRuns + 1] : (process.env.BENCH_RUNS ?? 5))
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 1000)
+// 2000 records: more than maxPendingPerPartition (1000), so backpressure (pause/resume) is part of the run, as in a real backlog.
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 2000)
 const SPANS_PER_RECORD = Number(process.env.BENCH_SPANS_PER_RECORD ?? 50)
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const COLLECTOR = process.env.JAEGER_COLLECTOR_URL ?? 'http://127.0.0.1:14268/api/traces'
@@ -307,6 +310,8 @@ async function runForwarder(variant: Variant, batches: Uint8Array[], run: number
     logger: silentLogger,
     clientLogLevel: 'nothing',
     kafka: timedKafka(k) as never,
+    // BENCH_MAX_WAIT_MS: override kafkajs maxWaitTimeInMs (experiments only; the table header says when set).
+    ...(process.env.BENCH_MAX_WAIT_MS ? { consumerConfig: { maxWaitTimeInMs: Number(process.env.BENCH_MAX_WAIT_MS) } } : {}),
     fetch: meter.send,
   })
   const started = performance.now()
@@ -399,7 +404,7 @@ const md = `# Forwarder benchmark (${RUNTIME})
 ${conditions.line()}
 
 ${RUNS} interleaved rounds (every variant once per round, in the order below); median [min–max]. Each run: ${RECORDS} records × ${SPANS_PER_RECORD} spans = ${TOTAL_SPANS} spans (${recordBytes} B per record, baseline.md's reference span shape), a new trace per record.
-Kafka: one local broker (${BROKERS.join(',')}); each forwarder run drains a fresh, pre-filled topic. Jaeger collector at ${COLLECTOR} (scripts/peers.mjs, memory store). 2-vCPU VM: the Kafka broker, Jaeger and this process share 2 cores${process.env.BENCH_LOAD_NOTE ? ' with the parallel work named above' : ''}.
+Kafka: one local broker (${BROKERS.join(',')}); each forwarder run drains a fresh, pre-filled topic${process.env.BENCH_MAX_WAIT_MS ? ` (kafkajs maxWaitTimeInMs overridden: ${process.env.BENCH_MAX_WAIT_MS})` : ''}. Jaeger collector at ${COLLECTOR} (scripts/peers.mjs, memory store). 2-vCPU VM: the Kafka broker, Jaeger and this process share 2 cores${process.env.BENCH_LOAD_NOTE ? ' with the parallel work named above' : ''}.
 
 ## Same client, same POSTs in flight (the headline)
 
