@@ -12,6 +12,7 @@
 //   npx bun bench/carriers.ts
 import jaeger from 'jaeger-client'
 import { FORMAT_TEXT_MAP } from 'opentracing'
+import { RUNTIME, startConditions } from './header.ts'
 import {
   KafkaConsumerCarrier, KafkaProducerCarrier, extractContext, injectHeaders, type KafkajsHeaders, type RdkafkaHeaders,
 } from '../carriers/index.ts'
@@ -20,9 +21,8 @@ const ROUNDS = 7
 const MESSAGES = 50_000
 const WARMUP = 20_000
 
-const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string }; process?: { versions: { node: string } } }
-const runtime = g.Deno ? 'deno' : g.Bun ? 'bun' : 'node'
-const runtimeVersion = g.Deno ? g.Deno.version.deno : g.Bun ? g.Bun.version : g.process?.versions.node ?? '?'
+const runtime = RUNTIME
+const conditions = startConditions()
 
 // @types/jaeger-client does not declare InMemoryReporter.
 const { initTracer, InMemoryReporter } = jaeger as unknown as {
@@ -148,7 +148,9 @@ for (const [label, span] of [['no baggage', plain], ['2 baggage items', withBagg
 reporter.clear()
 
 const table = [
-  `### Carriers: inject + extract per message, jaeger-client ${runtime} ${runtimeVersion}`,
+  `### Carriers: inject + extract per message, jaeger-client (${runtime})`,
+  '',
+  conditions.line(),
   '',
   `Median of ${ROUNDS} rounds × ${MESSAGES.toLocaleString('en')} messages (after ${WARMUP.toLocaleString('en')} warm-up).`,
   '"net" subtracts building the consumed message with byte-valued headers (the bench fixture, not carrier work).',

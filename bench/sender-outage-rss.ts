@@ -14,13 +14,15 @@ import process from 'node:process'
 import kafkajs from 'kafkajs'
 import opentracing from 'opentracing'
 import { getKafkaSender, initTracer } from '../senders/init-tracer.ts'
+import { RUNTIME, startConditions } from './header.ts'
 
 const OUTAGE_S = Number(process.env.RSS_OUTAGE_S ?? 60)
 const RATE = Number(process.env.RSS_RATE ?? 20_000)
 const RECOVERY_S = Number(process.env.RSS_RECOVERY_S ?? 20)
 const CAP = 64 * 1024 * 1024
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
-const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node'
+const runtime = RUNTIME
+const conditions = startConditions({ kafka: true })
 const MB = (bytes: number) => bytes / 1024 / 1024
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const gc = (globalThis as { gc?: () => void }).gc
@@ -122,7 +124,9 @@ const rows = [
 ]
 const table = `# KafkaSender memory while Kafka is down (${runtime})
 
-${new Date().toISOString().slice(0, 10)}, ${runtime} ${process.version}; reference span (baseline.md) at ${RATE} spans/s; Kafka (real broker) stopped ${OUTAGE_S} s, then ${RECOVERY_S} s of recovery at the same rate; maxBufferedBytes ${MB(CAP)} MiB.
+${conditions.line()}
+
+Reference span (baseline.md) at ${RATE} spans/s; Kafka (real broker) stopped ${OUTAGE_S} s, then ${RECOVERY_S} s of recovery at the same rate; maxBufferedBytes ${MB(CAP)} MiB.
 
 | measure | value |
 |---|---|

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // One benchmark run in a fresh process (spawned by bench/sender.ts): a real
 // jaeger-client tracer creates BENCH_SPANS reference spans (baseline.md) in
-// chunks of 1000 with setImmediate between chunks, then flushes. Prints one
+// chunks of 1000, yielding to I/O between chunks (see yieldToIo), then flushes. Prints one
 // JSON line: start/end times (epoch ms), process CPU and RSS, sender stats.
 //
 //   variant: noop | udp | http | kafka-remote | kafka-fast | kafka-fast-gzip
 //            | rdkafka-remote | rdkafka-fast (Node only)
 //            | null-remote | null-fast (our sender with a producer that acks at once)
-// env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka)
+// env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka),
+//      BENCH_YIELD (immediate | timeout: override the runtime's yield, to reproduce the Deno finding)
 import { createRequire } from 'node:module'
 import process from 'node:process'
 import { getKafkaSender, initTracer, KafkaReporter, KafkaSender } from '../senders/index.ts'
@@ -25,6 +26,18 @@ const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const topic = process.env.BENCH_TOPIC ?? 'bench-spans'
 const silent = { info() {}, error: (m: string) => process.stderr.write(`${m}\n`) }
 const now = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * Let socket I/O run between chunks, as an app between requests. Node and
+ * Bun: setImmediate runs after the poll phase. Deno 2.9: a setImmediate loop
+ * does not poll sockets — measured (a TCP echo in one process, 200 chunks of
+ * 2 ms CPU): 5 of 200 replies read during the loop with setImmediate, 200 with
+ * setTimeout(0) — so a Deno burst starved the Kafka client of its produce
+ * acks and the UDP sender of its sends. setTimeout(0) on Node would add its
+ * 1 ms minimum per chunk, hence one yield per runtime.
+ */
+const yieldMode = process.env.BENCH_YIELD ?? ('Deno' in globalThis ? 'timeout' : 'immediate')
+const yieldToIo: () => Promise<void> = yieldMode === 'timeout' ? () => new Promise((r) => setTimeout(r, 0)) : () => new Promise((r) => setImmediate(r))
 
 async function producerFor(kind: 'kafkajs' | 'rdkafka', compression: 'none' | 'gzip'): Promise<{ producer?: KafkaProducer; kafka?: Loose }> {
   if (kind === 'kafkajs') return { kafka: { brokers, compression } }
@@ -100,7 +113,7 @@ for (let done = 0; done < N; done += CHUNK) {
       .log({ event: 'cache.lookup', 'user.id': '42' })
       .finish()
   }
-  await new Promise((r) => setImmediate(r))
+  await yieldToIo()
 }
 const tProduced = now()
 await new Promise<void>((resolve) => (reporter.flush ? reporter.flush(() => resolve()) : resolve()))

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Benchmark sink, run as its own process by bench/sender.ts so its CPU is not
 // the sender's: `udp` (jaeger-agent stand-in: Agent.emitBatch datagrams,
-// 8 MiB receive buffer) or `http` (collector stand-in: answers every
+// 4 MiB receive buffer requested, which Linux doubles when rmem_max allows),
+// `udp-default` (the same with the kernel's default receive buffer,
+// net.core.rmem_default, as a jaeger-agent gets unless configured) or `http` (collector stand-in: answers every
 // POST /api/traces with 202). Prints {"port":N} once listening; on the line
 // "report" on stdin it decodes what it received and prints
 // {"spans","bytes","messages","lastByteAt"} (lastByteAt: epoch ms).
@@ -25,7 +27,7 @@ const EMIT_BATCH_PREFIX = 4 + 4 + 9 + 4 + 3
 function countSpans(): number {
   let spans = 0
   for (const message of received) {
-    const batch = mode === 'udp' ? message.subarray(EMIT_BATCH_PREFIX, message.length - 1) : message
+    const batch = mode !== 'http' ? message.subarray(EMIT_BATCH_PREFIX, message.length - 1) : message
     try {
       spans += summarizeBatch(batch).spanCount
     } catch {
@@ -46,8 +48,8 @@ function listening(port: number): void {
   })
 }
 
-if (mode === 'udp') {
-  const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 })
+if (mode === 'udp' || mode === 'udp-default') {
+  const socket = createSocket(mode === 'udp' ? { type: 'udp4', recvBufferSize: 4 * 1024 * 1024 } : { type: 'udp4' })
   socket.on('message', (message) => {
     received.push(message)
     bytes += message.length
@@ -71,6 +73,6 @@ if (mode === 'udp') {
     listening(typeof address === 'object' && address ? address.port : 0)
   })
 } else {
-  console.error('usage: sender-sink.ts udp|http')
+  console.error('usage: sender-sink.ts udp|udp-default|http')
   process.exit(2)
 }

@@ -82,7 +82,7 @@ export function createForwarderMetrics(): ForwarderMetrics {
   const registry = createMetricsRegistry()
   const tp = ['topic', 'partition'] as const
   const recordsConsumed = registry.counter(`${P}records_consumed_total`, 'Span-topic records fetched from Kafka.', tp)
-  const spansConsumed = registry.counter(`${P}spans_consumed_total`, 'Spans in fetched records that decoded as a jaeger.thrift Batch.', tp)
+  const spansConsumed = registry.counter(`${P}spans_consumed_total`, 'Spans in fetched records that decoded as a jaeger.thrift Batch (counted when a record is validated, just before its first POST).', tp)
   const recordsForwarded = registry.counter(`${P}records_forwarded_total`, 'Records the collector accepted (2xx).', tp)
   const spansForwarded = registry.counter(`${P}spans_forwarded_total`, 'Spans in records the collector accepted (2xx).', tp)
   const posts = registry.counter(`${P}posts_total`, 'POSTs to the collector by outcome: HTTP status, timeout, network or aborted.', ['status'])

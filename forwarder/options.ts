@@ -51,7 +51,7 @@ export interface ForwarderOptions {
   heartbeatIntervalMs?: number
   /** How long a rebalance waits for every member to rejoin, in ms (default 60000, as kafkajs). */
   rebalanceTimeoutMs?: number
-  /** Extra kafkajs consumer settings (`maxBytesPerPartition`, `maxWaitTimeInMs` (default here 1000), …); they win over the options above. */
+  /** Extra kafkajs consumer settings (`maxBytesPerPartition`, `maxWaitTimeInMs` (default here 200), …); they win over the options above. */
   consumerConfig?: Record<string, unknown>
 
   // --- Collector ---
