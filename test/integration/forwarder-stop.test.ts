@@ -3,7 +3,7 @@
 // the real Jaeger (through our own slow proxy, so a stop lands mid-drain).
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
-import { KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
+import { JAEGER_COLLECTOR_URL, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { startCollectorProxy } from '../support/forwarder-proxy.ts'
 import { captureLogger, waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, countByTrace, createTopics, endOffsets, produce, spanRecords, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
@@ -116,7 +116,7 @@ test('/metrics and /healthz are served over HTTP with offsets, lag and POST coun
 test('start() on a topic that does not exist yet forwards what is produced to it later', async () => {
   const topic = uniqueTopic('fwd-late-topic') // never created: the broker auto-creates it
   const groupId = `${topic}-group`
-  const forwarder = createForwarder({ brokers: KAFKA_BROKERS, topic, groupId, logger: captureLogger(), clientLogLevel: 'nothing' })
+  const forwarder = createForwarder({ brokers: KAFKA_BROKERS, topic, groupId, collectorUrl: JAEGER_COLLECTOR_URL, logger: captureLogger(), clientLogLevel: 'nothing' })
   try {
     await forwarder.start()
     const { records, traceIds } = spanRecords(5, 2)
