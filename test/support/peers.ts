@@ -13,10 +13,11 @@ export type BrokerPeer = 'kafka' | 'kafka4'
 export const JAEGER_COLLECTOR_URL = readEnv('JAEGER_COLLECTOR_URL') ?? 'http://127.0.0.1:14268/api/traces'
 export const JAEGER_QUERY_URL = readEnv('JAEGER_QUERY_URL') ?? 'http://127.0.0.1:16686'
 /** The main jaeger's OTLP/HTTP receiver (same pipeline and store as the collector). */
-export const JAEGER_OTLP_URL = readEnv('JAEGER_OTLP_URL') ?? 'http://127.0.0.1:4318/v1/traces'
+export const JAEGER_OTLP_URL = readEnv('JAEGER_OTLP_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_OTLP_HTTP_PORT') ?? 4318}/v1/traces`
 /** jaeger-ingester (scripts/peers.mjs): Jaeger's Kafka receiver reading JAEGER_INGESTER_TOPIC from KAFKA_BROKERS. */
-export const JAEGER_INGESTER_QUERY_URL = readEnv('JAEGER_INGESTER_QUERY_URL') ?? 'http://127.0.0.1:16687'
-export const JAEGER_INGESTER_METRICS_URL = readEnv('JAEGER_INGESTER_METRICS_URL') ?? 'http://127.0.0.1:8889/metrics'
+// The URLs follow the scripts/peers.mjs port variables when only those are set.
+export const JAEGER_INGESTER_QUERY_URL = readEnv('JAEGER_INGESTER_QUERY_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_INGESTER_QUERY_PORT') ?? 16687}`
+export const JAEGER_INGESTER_METRICS_URL = readEnv('JAEGER_INGESTER_METRICS_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_INGESTER_METRICS_PORT') ?? 8889}/metrics`
 export const JAEGER_INGESTER_TOPIC = readEnv('JAEGER_INGESTER_TOPIC') ?? 'jaeger-spans-otlp'
 export const JAEGER_INGESTER_GROUP_ID = readEnv('JAEGER_INGESTER_GROUP_ID') ?? 'jaeger-ingester'
 
