@@ -588,15 +588,20 @@ exporters: {jaeger_storage_exporter: {trace_storage: mem}}
   return file
 }
 
-async function jaegerReady() {
-  if (!(await portOpen(config.jaegerCollectorPort)) || !(await portOpen(config.jaegerOtlpHttpPort))) return false
+/** A Jaeger (main or ingester) is ready once its query API answers. */
+async function queryAnswers(port) {
   try {
-    const res = await fetch(`http://${HOST}:${config.jaegerQueryPort}/api/services`, { signal: AbortSignal.timeout(2000) })
+    const res = await fetch(`http://${HOST}:${port}/api/services`, { signal: AbortSignal.timeout(2000) })
     await res.arrayBuffer()
     return res.status === 200
   } catch {
     return false
   }
+}
+
+async function jaegerReady() {
+  if (!(await portOpen(config.jaegerCollectorPort)) || !(await portOpen(config.jaegerOtlpHttpPort))) return false
+  return queryAnswers(config.jaegerQueryPort)
 }
 
 async function startJaeger() {
@@ -668,15 +673,7 @@ exporters: {jaeger_storage_exporter: {trace_storage: mem}}
 
 const INGESTER = 'jaeger-ingester'
 
-async function ingesterReady() {
-  try {
-    const res = await fetch(`http://${HOST}:${config.ingesterQueryPort}/api/services`, { signal: AbortSignal.timeout(2000) })
-    await res.arrayBuffer()
-    return res.status === 200
-  } catch {
-    return false
-  }
-}
+const ingesterReady = () => queryAnswers(config.ingesterQueryPort)
 
 /**
  * Create the ingester's topic on the kafka peer if missing. The receiver does
