@@ -9,10 +9,15 @@
 //     own ports, so the smoke/sender/forwarder/outage tests also run against 4.x;
 //     started only when named
 //
-//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger|kafka-secure|kafka4 ...] [--json]
+//   - jaeger-ingester: the same Jaeger binary as Jaeger v2's Kafka ingester
+//     (kafka receiver → memory store, its own query API) reading one topic
+//     (JAEGER_INGESTER_TOPIC, JAEGER_INGESTER_ENCODING) from the kafka peer;
+//     started only when named, after kafka
+//
+//   node scripts/peers.mjs start|stop|kill|status|provision|reset [kafka|jaeger|kafka-secure|kafka4|jaeger-ingester ...] [--json]
 //
 // Without peer names a command acts on kafka and jaeger (DEFAULT_PEERS);
-// kafka-secure and kafka4 are opt-in because only some tests need them.
+// kafka-secure, kafka4 and jaeger-ingester are opt-in because only some tests need them.
 // `provision` without names provisions everything (kafka4's jars included).
 //
 // Provisioning (jars, Go build) is cached in ~/.cache/jaeger-kafka so a warm
@@ -55,6 +60,15 @@ export const config = {
   jaegerCollectorPort: Number(process.env.JAEGER_COLLECTOR_PORT ?? 14268),
   jaegerQueryPort: Number(process.env.JAEGER_QUERY_PORT ?? 16686),
   jaegerQueryGrpcPort: Number(process.env.JAEGER_QUERY_GRPC_PORT ?? 16685),
+  // The main jaeger's OTLP/HTTP receiver (POST /v1/traces), same pipeline as thrift_http.
+  jaegerOtlpHttpPort: Number(process.env.JAEGER_OTLP_HTTP_PORT ?? 4318),
+  // jaeger-ingester: the same binary reading the span topic from the kafka peer.
+  ingesterQueryPort: Number(process.env.JAEGER_INGESTER_QUERY_PORT ?? 16687),
+  ingesterQueryGrpcPort: Number(process.env.JAEGER_INGESTER_QUERY_GRPC_PORT ?? 16688),
+  ingesterMetricsPort: Number(process.env.JAEGER_INGESTER_METRICS_PORT ?? 8889),
+  ingesterTopic: process.env.JAEGER_INGESTER_TOPIC ?? 'jaeger-spans-otlp',
+  ingesterEncoding: process.env.JAEGER_INGESTER_ENCODING ?? 'otlp_proto',
+  ingesterGroupId: process.env.JAEGER_INGESTER_GROUP_ID ?? 'jaeger-ingester',
 }
 
 const runDir = (name) => join(config.runDir ?? join(config.cacheDir, 'run'), name)
@@ -556,7 +570,7 @@ function writeJaegerConfig() {
   writeFileSync(file, `service:
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
-    traces: {receivers: [jaeger], processors: [batch], exporters: [jaeger_storage_exporter]}
+    traces: {receivers: [jaeger, otlp], processors: [batch], exporters: [jaeger_storage_exporter]}
   telemetry: {logs: {level: warn}, metrics: {level: none}, traces: {level: none}}
 extensions:
   jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
@@ -567,21 +581,27 @@ extensions:
     grpc: {endpoint: "${HOST}:${config.jaegerQueryGrpcPort}"}
 receivers:
   jaeger: {protocols: {thrift_http: {endpoint: "${HOST}:${config.jaegerCollectorPort}"}}}
+  otlp: {protocols: {http: {endpoint: "${HOST}:${config.jaegerOtlpHttpPort}"}}}
 processors: {batch: {timeout: 100ms}}
 exporters: {jaeger_storage_exporter: {trace_storage: mem}}
 `)
   return file
 }
 
-async function jaegerReady() {
-  if (!(await portOpen(config.jaegerCollectorPort))) return false
+/** A Jaeger (main or ingester) is ready once its query API answers. */
+async function queryAnswers(port) {
   try {
-    const res = await fetch(`http://${HOST}:${config.jaegerQueryPort}/api/services`, { signal: AbortSignal.timeout(2000) })
+    const res = await fetch(`http://${HOST}:${port}/api/services`, { signal: AbortSignal.timeout(2000) })
     await res.arrayBuffer()
     return res.status === 200
   } catch {
     return false
   }
+}
+
+async function jaegerReady() {
+  if (!(await portOpen(config.jaegerCollectorPort)) || !(await portOpen(config.jaegerOtlpHttpPort))) return false
+  return queryAnswers(config.jaegerQueryPort)
 }
 
 async function startJaeger() {
@@ -592,14 +612,102 @@ async function startJaeger() {
   provisionJaeger()
   const dir = runDir('jaeger')
   mkdirSync(dir, { recursive: true })
-  for (const port of [config.jaegerCollectorPort, config.jaegerQueryPort]) {
-    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT`)
+  for (const port of [config.jaegerCollectorPort, config.jaegerQueryPort, config.jaegerOtlpHttpPort]) {
+    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT / JAEGER_OTLP_HTTP_PORT`)
   }
   const started = Date.now()
   // Jaeger traces itself over OTLP to localhost:4317 unless told not to.
   startDetached('jaeger', jaegerBinary(), ['--config', writeJaegerConfig()], dir, { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' })
   await waitFor('Jaeger', jaegerReady, 60_000, 'jaeger')
-  log(`Jaeger ready: collector http://${HOST}:${config.jaegerCollectorPort}/api/traces, query http://${HOST}:${config.jaegerQueryPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  log(`Jaeger ready: collector http://${HOST}:${config.jaegerCollectorPort}/api/traces, OTLP http://${HOST}:${config.jaegerOtlpHttpPort}/v1/traces, query http://${HOST}:${config.jaegerQueryPort} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}
+
+// ---------------------------------------------------------------- jaeger-ingester
+// The same Jaeger binary as Jaeger v2's Kafka ingester: the OTel Collector
+// `kafka` receiver (collector-contrib v0.140.1) reading the span topic from the
+// kafka peer into its own memory store and query API. Keys as v0.140 spells
+// them (`traces: {topic, encoding}`; v0.142 moves to `traces.topics`).
+//
+// message_marking (consumer_franz.go, kafka_receiver.go):
+//   after: true               commit an offset only once the pipeline returned
+//   on_error: false           a storage failure (retryable) is not committed
+//   on_permanent_error: true  an undecodable record (the receiver returns a
+//                             permanent error) is logged, counted in
+//                             kafka_receiver_unmarshal_failed_spans and skipped;
+//                             false would pause the partition on it
+// No batch processor: it accepts spans into memory and returns at once, so
+// `after: true` would commit before storage saw them. The storage exporter
+// has no queue by default and returns only after the write.
+function writeIngesterConfig() {
+  const dir = runDir(INGESTER)
+  const file = join(dir, 'config.yaml')
+  writeFileSync(file, `service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces: {receivers: [kafka], exporters: [jaeger_storage_exporter]}
+  telemetry:
+    logs: {level: warn}
+    metrics:
+      level: normal
+      readers: [{pull: {exporter: {prometheus: {host: "${HOST}", port: ${config.ingesterMetricsPort}}}}}]
+    traces: {level: none}
+extensions:
+  jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
+  jaeger_query:
+    enable_tracing: false
+    storage: {traces: mem}
+    http: {endpoint: "${HOST}:${config.ingesterQueryPort}"}
+    grpc: {endpoint: "${HOST}:${config.ingesterQueryGrpcPort}"}
+receivers:
+  kafka:
+    brokers: ["${HOST}:${config.kafkaPort}"]
+    group_id: ${JSON.stringify(config.ingesterGroupId)}
+    initial_offset: earliest
+    traces: {topic: ${JSON.stringify(config.ingesterTopic)}, encoding: ${JSON.stringify(config.ingesterEncoding)}}
+    message_marking: {after: true, on_error: false, on_permanent_error: true}
+exporters: {jaeger_storage_exporter: {trace_storage: mem}}
+`)
+  return file
+}
+
+const INGESTER = 'jaeger-ingester'
+
+const ingesterReady = () => queryAnswers(config.ingesterQueryPort)
+
+/**
+ * Create the ingester's topic on the kafka peer if missing. The receiver does
+ * not need it (measured: a topic created after it started was read within 2 s),
+ * but with it the first record does not wait on the client's metadata refresh.
+ */
+async function ensureIngesterTopic() {
+  const { Kafka, logLevel } = (await import('kafkajs')).default
+  const admin = new Kafka({ clientId: 'peers-ingester', brokers: [`${HOST}:${config.kafkaPort}`], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic: config.ingesterTopic, numPartitions: 1 }], waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function startIngester() {
+  if (runningPid(INGESTER) !== undefined) {
+    await waitFor(INGESTER, ingesterReady, 60_000, INGESTER)
+    return false
+  }
+  provisionJaeger()
+  if (!(await kafkaReady(config.kafkaPort))) throw new Error(`${INGESTER} reads from the kafka peer on ${HOST}:${config.kafkaPort}; start kafka first`)
+  const dir = runDir(INGESTER)
+  mkdirSync(dir, { recursive: true })
+  for (const port of [config.ingesterQueryPort, config.ingesterQueryGrpcPort, config.ingesterMetricsPort]) {
+    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_INGESTER_QUERY_PORT / JAEGER_INGESTER_QUERY_GRPC_PORT / JAEGER_INGESTER_METRICS_PORT`)
+  }
+  await ensureIngesterTopic()
+  const started = Date.now()
+  startDetached(INGESTER, jaegerBinary(), ['--config', writeIngesterConfig()], dir, { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' })
+  await waitFor(INGESTER, ingesterReady, 60_000, INGESTER)
+  log(`${INGESTER} ready: topic ${config.ingesterTopic} (${config.ingesterEncoding}) on ${HOST}:${config.kafkaPort}, query http://${HOST}:${config.ingesterQueryPort}, metrics http://${HOST}:${config.ingesterMetricsPort}/metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return true
 }
 
@@ -610,6 +718,7 @@ const PEERS = {
   kafka4: { start: () => startKafka(BROKERS.kafka4()), ready: () => kafkaReady(config.kafka4Port), provision: () => provisionKafka(config.kafka4Version) },
   jaeger: { start: startJaeger, ready: jaegerReady, provision: provisionJaeger },
   'kafka-secure': { start: startKafkaSecure, ready: kafkaSecureReady, provision: () => provisionKafka(config.kafkaVersion) },
+  [INGESTER]: { start: startIngester, ready: ingesterReady, provision: provisionJaeger },
 }
 
 /** What a command without peer names acts on; kafka-secure and kafka4 only run when named. */
@@ -661,10 +770,11 @@ export function reset(names = DEFAULT_PEERS) {
   }
 }
 
-const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger|kafka-secure|kafka4 ...] [--json]
+const USAGE = `usage: node scripts/peers.mjs <command> [kafka|jaeger|kafka-secure|kafka4|jaeger-ingester ...] [--json]
 
 Without names a command acts on kafka and jaeger; kafka-secure (SASL_SSL/SSL
-broker for the security tests) and kafka4 (Kafka ${config.kafka4Version}) only when named.
+broker for the security tests), kafka4 (Kafka ${config.kafka4Version}) and jaeger-ingester
+(Jaeger's Kafka receiver on the kafka peer's topic) only when named.
 
 commands:
   provision  fetch/build what the peers need (cached in ${config.cacheDir});
@@ -677,7 +787,10 @@ commands:
              also its CA, certificates and passwords, regenerated at next start)
 
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), JAEGER_COLLECTOR_PORT (14268),
-     JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685),
+     JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685), JAEGER_OTLP_HTTP_PORT (4318),
+     JAEGER_INGESTER_QUERY_PORT (16687), JAEGER_INGESTER_QUERY_GRPC_PORT (16688),
+     JAEGER_INGESTER_METRICS_PORT (8889, Prometheus /metrics), JAEGER_INGESTER_TOPIC (jaeger-spans-otlp),
+     JAEGER_INGESTER_ENCODING (otlp_proto), JAEGER_INGESTER_GROUP_ID (jaeger-ingester),
      JAEGER_KAFKA_CACHE (default ~/.cache/jaeger-kafka),
      JAEGER_KAFKA_RUN_DIR (default <cache>/run: pid files, configs, data of running peers),
      KAFKA_SECURE_SASL_PORT (9094), KAFKA_SECURE_SSL_PORT (9095),

@@ -4,7 +4,7 @@
 //   1. type check        tsc --noEmit
 //   2. build             dist/esm + dist/cjs (the package and CLI tests need them)
 //   3. unit tiers        test/unit on Node (tap), Deno and Bun
-//   4. real peers        Kafka 3.9 + Kafka 4.x + Jaeger (+ kafka-secure) started if not running
+//   4. real peers        Kafka 3.9 + Kafka 4.x + Jaeger (+ kafka-secure, jaeger-ingester) started if not running
 //   5. peer tiers        test/integration on Node, Deno and Bun; test/node (Node only);
 //                        the smoke/sender/forwarder/outage files against Kafka 4.x;
 //                        test/java (Java interop, tap on Node)
@@ -32,12 +32,12 @@ export const FLOORS = {
   'unit (node)': 487,
   'unit (deno)': 485,
   'unit (bun)': 485,
-  'integration (node)': 50,
+  'integration (node)': 53,
   'node-only (node)': 17,
   'integration kafka4 (node)': 10,
   'java (node)': 6,
-  'integration (deno)': 50,
-  'integration (bun)': 50,
+  'integration (deno)': 53,
+  'integration (bun)': 53,
 }
 
 // What also runs against the Kafka 4.x broker: produce/consume smoke, the
@@ -181,7 +181,8 @@ async function runTier(t) {
 }
 
 // kafka-secure keeps its data (CA, users) between runs: certificates take seconds to make.
-const ALL_KAFKA_3 = [...DEFAULT_PEERS, 'kafka-secure']
+// jaeger-ingester reads from the kafka peer, so it starts after it.
+const ALL_KAFKA_3 = [...DEFAULT_PEERS, 'kafka-secure', 'jaeger-ingester']
 const TIERS = [
   { name: 'unit (node)', runner: 'tap', dir: 'test/unit' },
   { name: 'unit (deno)', runner: 'deno', dir: 'test/unit' },
