@@ -36,6 +36,13 @@ import type { JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } f
 import { SpanKind, StatusCode } from './otlp-types.ts'
 
 const U64 = 64
+// One-byte field keys: (field << 3) | wire type.
+const KEY_1_LEN = (1 << 3) | WireType.LEN
+const KEY_2_LEN = (2 << 3) | WireType.LEN
+const KEY_2_VARINT = (2 << 3) | WireType.VARINT
+const KEY_3_VARINT = (3 << 3) | WireType.VARINT
+const KEY_4_FIXED64 = (4 << 3) | WireType.FIXED64
+const KEY_7_LEN = (7 << 3) | WireType.LEN
 
 function encodeError(what: string, reason: string): never {
   throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode ${what} as OTLP: ${reason}`)
@@ -54,39 +61,53 @@ function encodeError(what: string, reason: string): never {
  */
 function writeKeyValue(writer: ProtoWriter, field: number, tag: JaegerTag): void {
   const kv = writer.begin(field)
-  writer.key(1, WireType.LEN)
+  writer.byte(KEY_1_LEN)
   writer.string(tag.key)
-  const value = writer.begin(2)
+  writer.byte(KEY_2_LEN)
+  // AnyValue: a string's length is back-patched; the others have a known length.
   switch (tag.vType) {
-    case TagType.STRING:
+    case TagType.STRING: {
       if (typeof tag.vStr !== 'string') encodeError(`tag "${tag.key}"`, 'vStr is not a string')
-      writer.key(1, WireType.LEN)
+      writer.byte(0)
+      const value = writer.length
+      writer.byte(KEY_1_LEN)
       writer.string(tag.vStr)
+      writer.end(value)
       break
+    }
     case TagType.BOOL:
       if (typeof tag.vBool !== 'boolean') encodeError(`tag "${tag.key}"`, 'vBool is not a boolean')
-      writer.key(2, WireType.VARINT)
-      writer.varint32(tag.vBool ? 1 : 0)
+      writer.byte(2)
+      writer.byte(KEY_2_VARINT)
+      writer.byte(tag.vBool ? 1 : 0)
       break
-    case TagType.LONG:
+    case TagType.LONG: {
       if (typeof tag.vLong !== 'bigint') encodeError(`tag "${tag.key}"`, 'vLong is not a bigint')
-      writer.key(3, WireType.VARINT)
+      writer.byte(0)
+      const value = writer.length
+      writer.byte(KEY_3_VARINT)
       writer.varint64(tag.vLong)
+      writer.end(value)
       break
+    }
     case TagType.DOUBLE:
       if (typeof tag.vDouble !== 'number') encodeError(`tag "${tag.key}"`, 'vDouble is not a number')
-      writer.key(4, WireType.FIXED64)
+      writer.byte(9)
+      writer.byte(KEY_4_FIXED64)
       writer.double(tag.vDouble)
       break
-    case TagType.BINARY:
+    case TagType.BINARY: {
       if (!(tag.vBinary instanceof Uint8Array)) encodeError(`tag "${tag.key}"`, 'vBinary is not a Uint8Array')
-      writer.key(7, WireType.LEN)
+      writer.byte(0)
+      const value = writer.length
+      writer.byte(KEY_7_LEN)
       writer.bytesField(tag.vBinary)
+      writer.end(value)
       break
+    }
     default:
       encodeError(`tag "${tag.key}"`, `unknown vType ${String(tag.vType)}`)
   }
-  writer.end(value)
   writer.end(kv)
 }
 
@@ -196,12 +217,27 @@ interface SpanTagMapping {
   /** -1: no status field. */
   statusCode: number
   statusMessage: string
-  /** Tags consumed by kind/status (not written as attributes). */
-  removed: JaegerTag[]
+  /** Tags consumed by kind/status (not written as attributes): at most span.kind, error, otel.status_code, otel.status_description. */
+  removed: (JaegerTag | undefined)[]
+  removedCount: number
+}
+
+// One mapping object reused span after span (allocation-free hot path); writeSpan reads it before anything else calls mapSpanTags.
+const mapping: SpanTagMapping = { kind: 0, statusCode: -1, statusMessage: '', removed: [undefined, undefined, undefined, undefined], removedCount: 0 }
+
+function remove(tag: JaegerTag): void {
+  mapping.removed[mapping.removedCount++] = tag
+}
+
+/** True when `tag` was consumed by the mapping (a few identity checks, no allocation). */
+function isRemoved(tag: JaegerTag): boolean {
+  const removed = mapping.removed
+  for (let i = 0; i < mapping.removedCount; i++) if (removed[i] === tag) return true
+  return false
 }
 
 /** `span.kind` → kind and the translator's `setInternalSpanStatus`. */
-function mapSpanTags(tags: readonly JaegerTag[]): SpanTagMapping {
+function mapSpanTags(tags: readonly JaegerTag[]): void {
   let kindTag: JaegerTag | undefined
   let errorTag: JaegerTag | undefined
   let codeTag: JaegerTag | undefined
@@ -218,20 +254,24 @@ function mapSpanTags(tags: readonly JaegerTag[]): SpanTagMapping {
       case 'http.status_message': httpMessageTag ??= tag; break
     }
   }
-  const mapping: SpanTagMapping = { kind: SpanKind.UNSPECIFIED, statusCode: -1, statusMessage: '', removed: [] }
-  if (kindTag === undefined && errorTag === undefined && codeTag === undefined && httpCodeTag === undefined) return mapping
+  mapping.kind = SpanKind.UNSPECIFIED
+  mapping.statusCode = -1
+  mapping.statusMessage = ''
+  mapping.removed.fill(undefined)
+  mapping.removedCount = 0
+  if (kindTag === undefined && errorTag === undefined && codeTag === undefined && httpCodeTag === undefined) return
   if (kindTag !== undefined) {
     mapping.kind = KINDS[str(kindTag)] ?? SpanKind.UNSPECIFIED
-    mapping.removed.push(kindTag)
+    remove(kindTag)
   }
   let exists = false
   if (errorTag !== undefined && errorTag.vType === TagType.BOOL && errorTag.vBool === true) {
     exists = true
     mapping.statusCode = StatusCode.ERROR
-    mapping.removed.push(errorTag)
+    remove(errorTag)
     if (descTag !== undefined) {
       mapping.statusMessage = str(descTag)
-      mapping.removed.push(descTag)
+      remove(descTag)
     } else if (httpMessageTag !== undefined) {
       mapping.statusMessage = str(httpMessageTag)
     }
@@ -243,10 +283,10 @@ function mapSpanTags(tags: readonly JaegerTag[]): SpanTagMapping {
       mapping.statusCode = code === 'OK' ? StatusCode.OK : code === 'ERROR' ? StatusCode.ERROR : StatusCode.UNSET
       if (descTag !== undefined) {
         mapping.statusMessage = str(descTag)
-        mapping.removed.push(descTag)
+        remove(descTag)
       }
     }
-    mapping.removed.push(codeTag)
+    remove(codeTag)
   } else if (httpCodeTag !== undefined && !exists) {
     const code = httpCode(httpCodeTag)
     if (code !== undefined) {
@@ -258,7 +298,6 @@ function mapSpanTags(tags: readonly JaegerTag[]): SpanTagMapping {
       if (httpMessageTag !== undefined) mapping.statusMessage = str(httpMessageTag)
     }
   }
-  return mapping
 }
 
 /**
@@ -272,7 +311,7 @@ function mapSpanTags(tags: readonly JaegerTag[]): SpanTagMapping {
 function writeEvent(writer: ProtoWriter, log: JaegerLog): void {
   const event = writer.begin(11)
   writer.key(1, WireType.FIXED64)
-  writer.fixed64(log.timestamp * 1000n)
+  writer.fixed64MicrosAsNanos(log.timestamp)
   const fields = log.fields ?? []
   let nameTag: JaegerTag | undefined
   for (const field of fields) {
@@ -342,35 +381,38 @@ function writeSpan(writer: ProtoWriter, span: JaegerSpan): void {
     writer.string(span.operationName)
   }
   const tags = span.tags ?? []
-  const mapping = mapSpanTags(tags)
+  mapSpanTags(tags)
   if (mapping.kind !== SpanKind.UNSPECIFIED) {
     writer.key(6, WireType.VARINT)
     writer.varint32(mapping.kind)
   }
   writer.key(7, WireType.FIXED64)
-  writer.fixed64(span.startTime * 1000n)
+  writer.fixed64MicrosAsNanos(span.startTime)
   writer.key(8, WireType.FIXED64)
-  writer.fixed64((span.startTime + span.duration) * 1000n)
-  const removed = mapping.removed
-  for (const tag of tags) {
-    if (removed.length === 0 || !removed.includes(tag)) writeKeyValue(writer, 9, tag)
+  writer.fixed64MicrosAsNanos(span.startTime + span.duration)
+  if (mapping.removedCount === 0) {
+    for (const tag of tags) writeKeyValue(writer, 9, tag)
+  } else {
+    for (const tag of tags) if (!isRemoved(tag)) writeKeyValue(writer, 9, tag)
   }
+  const statusCode = mapping.statusCode
+  const statusMessage = mapping.statusMessage
   for (const log of span.logs ?? []) writeEvent(writer, log)
   const refs = span.references ?? []
   for (const ref of refs) {
-    if (ref.refType === SpanRefType.CHILD_OF && BigInt.asUintN(U64, ref.spanId) === parent) continue
+    if (ref.refType === SpanRefType.CHILD_OF && (ref.spanId >= 0n ? ref.spanId : BigInt.asUintN(U64, ref.spanId)) === parent) continue
     if (ref.refType !== SpanRefType.CHILD_OF && ref.refType !== SpanRefType.FOLLOWS_FROM) encodeError('span reference', `unknown refType ${String(ref.refType)}`)
     writeLink(writer, ref)
   }
-  if (mapping.statusCode !== -1) {
+  if (statusCode !== -1) {
     const status = writer.begin(15)
-    if (mapping.statusMessage !== '') {
+    if (statusMessage !== '') {
       writer.key(2, WireType.LEN)
-      writer.string(mapping.statusMessage)
+      writer.string(statusMessage)
     }
-    if (mapping.statusCode !== StatusCode.UNSET) {
+    if (statusCode !== StatusCode.UNSET) {
       writer.key(3, WireType.VARINT)
-      writer.varint32(mapping.statusCode)
+      writer.varint32(statusCode)
     }
     writer.end(status)
   }

@@ -65,7 +65,15 @@ export class ProtoWriter {
 
   /** Field key: `(field << 3) | wireType` as a varint. */
   key(field: number, wireType: WireType): void {
-    this.varint32((field << 3) | wireType)
+    const key = (field << 3) | wireType
+    if (key < 0x80) this.byte(key)
+    else this.varint32(key)
+  }
+
+  /** One byte (a precomputed one-byte key or a small varint). */
+  byte(value: number): void {
+    if (this.pos >= this.bytes.length) this.grow(this.pos + 1)
+    this.bytes[this.pos++] = value
   }
 
   /** Varint of an integer in [0, 2^32). */
@@ -110,10 +118,30 @@ export class ProtoWriter {
     this.pos += 4
   }
 
-  /** fixed64 from a bigint (its low 64 bits), little-endian. */
+  /** fixed64 from a bigint (its low 64 bits: setBigUint64 wraps), little-endian. */
   fixed64(value: bigint): void {
     this.ensure(8)
-    this.data.setBigUint64(this.pos, BigInt.asUintN(64, value), true)
+    this.data.setBigUint64(this.pos, value, true)
+    this.pos += 8
+  }
+
+  /**
+   * fixed64 of `micros × 1000` (nanoseconds) for micros in [0, 2^53), in
+   * plain numbers: every partial product stays below 2^53, so it is exact and
+   * allocates no bigint. Other values take the bigint path.
+   */
+  fixed64MicrosAsNanos(micros: bigint): void {
+    const value = Number(micros)
+    if (!(value >= 0 && value <= Number.MAX_SAFE_INTEGER)) {
+      this.fixed64(micros * 1000n)
+      return
+    }
+    const high = Math.floor(value / TWO_POW_32)
+    const lowProduct = (value - high * TWO_POW_32) * 1000
+    const carry = Math.floor(lowProduct / TWO_POW_32)
+    this.ensure(8)
+    this.data.setUint32(this.pos, lowProduct - carry * TWO_POW_32, true)
+    this.data.setUint32(this.pos + 4, (high * 1000 + carry) >>> 0, true)
     this.pos += 8
   }
 
@@ -133,10 +161,10 @@ export class ProtoWriter {
     this.pos += 8
   }
 
-  /** An unsigned 64-bit id as 8 big-endian bytes (the id byte order OTLP and api_v2 use). */
+  /** A 64-bit id (signed or unsigned spelling) as 8 big-endian bytes, the id byte order of OTLP and api_v2. */
   id64(value: bigint): void {
     this.ensure(8)
-    this.data.setBigUint64(this.pos, BigInt.asUintN(64, value))
+    this.data.setBigUint64(this.pos, value)
     this.pos += 8
   }
 
