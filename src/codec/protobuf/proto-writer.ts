@@ -13,19 +13,14 @@
  * values first.
  * @module
  */
+import { ByteBuffer, scratchEncoder } from '../byte-buffer.ts'
 
 /** Wire types (the low 3 bits of a field key). */
 export const WireType = { VARINT: 0, FIXED64: 1, LEN: 2, FIXED32: 5 } as const
 export type WireType = (typeof WireType)[keyof typeof WireType]
 
 const TWO_POW_32 = 2 ** 32
-// Up to this many UTF-16 units a JS loop beats TextEncoder.encodeInto (call overhead).
-const ASCII_LOOP_MAX = 64
 const SCRATCH_BYTES = 64 * 1024
-// The shared scratch writer is dropped after a call that grew it past this.
-const MAX_RETAINED_BYTES = 1 << 20
-
-const utf8 = new TextEncoder()
 
 /** Bytes a varint of `value` (an integer in [0, 2^32)) takes. */
 function varint32Size(value: number): number {
@@ -33,36 +28,7 @@ function varint32Size(value: number): number {
 }
 
 /** A growable protobuf writer; capacity doubles when it runs out. */
-export class ProtoWriter {
-  private bytes: Uint8Array<ArrayBuffer>
-  private data: DataView
-  private pos = 0
-
-  constructor(initialCapacity = 1024) {
-    this.bytes = new Uint8Array(initialCapacity)
-    this.data = new DataView(this.bytes.buffer)
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.pos
-  }
-
-  /** Bytes the writer can hold before it grows. */
-  get capacity(): number {
-    return this.bytes.length
-  }
-
-  /** Start over, keeping the allocated buffer. */
-  reset(): void {
-    this.pos = 0
-  }
-
-  /** The bytes written from offset `start` on, as a view that later writes or reset() may overwrite. */
-  view(start = 0): Uint8Array<ArrayBuffer> {
-    return this.bytes.subarray(start, this.pos)
-  }
-
+export class ProtoWriter extends ByteBuffer {
   /** Field key: `(field << 3) | wireType` as a varint. */
   key(field: number, wireType: WireType): void {
     const key = (field << 3) | wireType
@@ -178,25 +144,10 @@ export class ProtoWriter {
 
   /** Length-delimited UTF-8 string; lone surrogates become U+FFFD, as in every UTF-8 encoder. */
   string(value: string): void {
-    const units = value.length
     // UTF-8 needs at most 3 bytes per UTF-16 unit; +5 for the longest length varint.
-    this.ensure(5 + units * 3)
-    const bytes = this.bytes
+    this.ensure(5 + value.length * 3)
     const start = this.pos + 1
-    let ascii = 0
-    if (units <= ASCII_LOOP_MAX) {
-      for (; ascii < units; ascii++) {
-        const unit = value.charCodeAt(ascii)
-        if (unit >= 0x80) break
-        bytes[start + ascii] = unit
-      }
-    }
-    let end = start + ascii
-    if (ascii < units) {
-      // Cutting after an ASCII unit never splits a surrogate pair.
-      end += utf8.encodeInto(ascii === 0 ? value : value.slice(ascii), bytes.subarray(end)).written
-    }
-    this.pos = end
+    this.pos = this.utf8At(start, value)
     this.patchLength(start)
   }
 
@@ -211,13 +162,6 @@ export class ProtoWriter {
   /** End the nested message begun at `mark`: write its length before it. */
   end(mark: number): void {
     this.patchLength(mark)
-  }
-
-  /** Bytes copied as they are (already-encoded messages). */
-  raw(value: Uint8Array): void {
-    this.ensure(value.length)
-    this.bytes.set(value, this.pos)
-    this.pos += value.length
   }
 
   /** The body runs from `start` to pos with one byte reserved before it: write its length there. */
@@ -240,34 +184,10 @@ export class ProtoWriter {
     bytes[pos] = value
     this.pos += extra
   }
-
-  private ensure(bytes: number): void {
-    if (this.pos + bytes > this.bytes.length) this.grow(this.pos + bytes)
-  }
-
-  private grow(needed: number): void {
-    const next = new Uint8Array(Math.max(needed, this.bytes.length * 2))
-    next.set(this.bytes.subarray(0, this.pos))
-    this.bytes = next
-    this.data = new DataView(next.buffer)
-  }
 }
-
-// Created on first use and set aside while in use, so a re-entrant call gets a writer of its own.
-let scratch: ProtoWriter | undefined
 
 /**
  * Encode `value` with `write` into a new exact-size buffer of its own (on a
  * reused scratch writer, so only the result is allocated).
  */
-export function encodeProto<T>(value: T, write: (writer: ProtoWriter, value: T) => void): Uint8Array<ArrayBuffer> {
-  const writer = scratch ?? new ProtoWriter(SCRATCH_BYTES)
-  scratch = undefined
-  writer.reset()
-  try {
-    write(writer, value)
-    return writer.view().slice()
-  } finally {
-    scratch = writer.capacity <= MAX_RETAINED_BYTES ? writer : undefined
-  }
-}
+export const encodeProto = scratchEncoder(() => new ProtoWriter(SCRATCH_BYTES))
