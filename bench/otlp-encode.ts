@@ -14,9 +14,9 @@
 // process CPU time (user + system); ratio = median of per-round ratios to the
 // SDK row. Writes bench/results/otlp-encode-node.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import process from 'node:process'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { RUNTIME, startConditions } from './header.ts'
+import { assertMeasured, cpuRate, median } from './cpu-rate.ts'
 import { decodeOtlpTraces, encodeOtlpTraces } from '../src/codec/otlp/index.ts'
 import { encodeJaegerProtoSpan } from '../src/codec/jaeger-proto/index.ts'
 import { encodeBatch } from '../src/codec/thrift/index.ts'
@@ -85,27 +85,10 @@ const cases: Case[] = [
 ]
 
 const conditions = startConditions()
-let sink: unknown
-
-/** Operations of `run` per CPU second, over about `ms` milliseconds of wall time. */
-function measure(run: () => unknown, ms: number): number {
-  let operations = 0
-  const start = performance.now()
-  const cpuStart = process.cpuUsage()
-  do {
-    for (let i = 0; i < 10; i++) sink = run()
-    operations += 10
-  } while (performance.now() - start < ms)
-  const cpu = process.cpuUsage(cpuStart)
-  return operations / ((cpu.user + cpu.system) / 1e6)
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-for (const c of cases) measure(c.run, ROUND_MS) // warm-up
+for (const c of cases) cpuRate(c.run, ROUND_MS) // warm-up
 const samples = cases.map((): number[] => [])
-for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => samples[i]!.push(measure(c.run, ROUND_MS)))
-if (sink === undefined) throw new Error('nothing measured')
+for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => samples[i]!.push(cpuRate(c.run, ROUND_MS)))
+assertMeasured()
 
 const rows = cases.map((c, i) => {
   const own = samples[i]!
