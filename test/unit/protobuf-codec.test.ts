@@ -11,7 +11,7 @@ import { ErrorCodes, describeError, isJaegerKafkaError } from '../../src/errors.
 import { MAX_DEPTH, ProtoReader, ProtoWriter, WireType } from '../../src/codec/protobuf/index.ts'
 import { SpanKind, StatusCode, decodeOtlpTraces, encodeOtlpTraces } from '../../src/codec/otlp/index.ts'
 import type { OtlpTracesData } from '../../src/codec/otlp/index.ts'
-import { decodeJaegerProtoSpan, encodeJaegerProtoSpan, traceIdKey } from '../../src/codec/jaeger-proto/index.ts'
+import { decodeJaegerProtoSpan, encodeJaegerProtoSpan, encodeJaegerProtoSpans, traceIdKey } from '../../src/codec/jaeger-proto/index.ts'
 import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
 import type { JaegerProcess, JaegerSpan, JaegerTag } from '../../src/codec/thrift/jaeger-types.ts'
 import {
@@ -167,6 +167,16 @@ test('jaeger_proto random round trips: decode(encode(span)) is the span (ids uns
       })
     }
   }
+})
+
+test('jaeger_proto: encodeJaegerProtoSpans (process encoded once) writes the same records as encodeJaegerProtoSpan', () => {
+  const rand = prng(25)
+  for (let i = 0; i < 50; i++) {
+    const process = randomProcess(rand)
+    const spans = randomTrace(rand, 1 + Math.floor(rand() * 4))
+    assert.deepEqual(encodeJaegerProtoSpans(process, spans).map(bytesToHex), spans.map((span) => bytesToHex(encodeJaegerProtoSpan(process, span))))
+  }
+  assert.throws(() => encodeJaegerProtoSpans({ serviceName: 7 } as never, []), (error: unknown) => isJaegerKafkaError(error) && error.code === ErrorCodes.PROTOBUF_ENCODE)
 })
 
 test('jaeger_proto times: negative and sub-second Timestamps and Durations round trip', () => {

@@ -134,16 +134,11 @@ function writeDuration(writer: ProtoWriter, field: number, micros: bigint): void
 
 /** trace_id: 16 bytes, high then low half big-endian (jaeger-idl `TraceID.MarshalTo`). */
 function writeTraceId(writer: ProtoWriter, high: bigint, low: bigint): void {
-  writer.key(1, WireType.LEN)
-  writer.varint32(16)
-  writer.id64(high)
-  writer.id64(low)
+  writer.id128Field(1, high, low)
 }
 
 function writeSpanId(writer: ProtoWriter, id: bigint): void {
-  writer.key(2, WireType.LEN)
-  writer.varint32(8)
-  writer.id64(id)
+  writer.id64Field(2, id)
 }
 
 /**
@@ -196,6 +191,8 @@ function hasParentRef(span: JaegerSpan, parent: bigint): boolean {
 }
 
 /**
+ * `process` may be the Process field already encoded (key and length included: see encodeJaegerProtoSpans).
+ *
  * message Span {
  *   bytes trace_id = 1;                          // LEN, 16 bytes
  *   bytes span_id = 2;                           // LEN, 8 bytes
@@ -211,7 +208,7 @@ function hasParentRef(span: JaegerSpan, parent: bigint): boolean {
  *   repeated string warnings = 12;               // not written
  * }
  */
-export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess, span: JaegerSpan): void {
+export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess | Uint8Array, span: JaegerSpan): void {
   try {
     writeTraceId(writer, span.traceIdHigh, span.traceIdLow)
     writeSpanId(writer, span.spanId)
@@ -234,7 +231,8 @@ export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess
     writeDuration(writer, 7, span.duration)
     for (const tag of span.tags ?? []) writeKeyValue(writer, 8, tag)
     for (const log of span.logs ?? []) writeLog(writer, log)
-    writeProcess(writer, process)
+    if (process instanceof Uint8Array) writer.raw(process)
+    else writeProcess(writer, process)
   } catch (error) {
     if (error instanceof JaegerKafkaError) throw error
     throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode span as jaeger_proto: ${describeError(error)}`, { cause: error })
@@ -244,6 +242,23 @@ export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess
 /** One api_v2 `model.Span` with `process` embedded. Throws PROTOBUF_ENCODE for an invalid value. */
 export function encodeJaegerProtoSpan(process: JaegerProcess, span: JaegerSpan): Uint8Array<ArrayBuffer> {
   return encodeProto({ process, span }, (writer, value) => writeJaegerProtoSpan(writer, value.process, value.span))
+}
+
+/**
+ * One record per span, each with `process` embedded: the process field is
+ * encoded once and copied into every record. Throws PROTOBUF_ENCODE for an
+ * invalid value.
+ */
+export function encodeJaegerProtoSpans(process: JaegerProcess, spans: readonly JaegerSpan[]): Uint8Array<ArrayBuffer>[] {
+  const processField = encodeProto(process, (writer, value) => {
+    try {
+      writeProcess(writer, value)
+    } catch (error) {
+      if (error instanceof JaegerKafkaError) throw error
+      throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode process as jaeger_proto: ${describeError(error)}`, { cause: error })
+    }
+  })
+  return spans.map((span) => encodeProto(span, (writer, value) => writeJaegerProtoSpan(writer, processField, value)))
 }
 
 /**

@@ -128,18 +128,13 @@ function str(tag: JaegerTag): string {
   return tag.vType === TagType.STRING && typeof tag.vStr === 'string' ? tag.vStr : ''
 }
 
-/** Trace id bytes: field key, length 16, high then low half big-endian. */
+/** Trace id bytes: field key, length 16, high then low half big-endian (high 0 for a 64-bit id). */
 function writeTraceId(writer: ProtoWriter, field: number, high: bigint, low: bigint): void {
-  writer.key(field, WireType.LEN)
-  writer.varint32(16)
-  writer.id64(high)
-  writer.id64(low)
+  writer.id128Field(field, high, low)
 }
 
 function writeSpanId(writer: ProtoWriter, field: number, id: bigint): void {
-  writer.key(field, WireType.LEN)
-  writer.varint32(8)
-  writer.id64(id)
+  writer.id64Field(field, id)
 }
 
 /**

@@ -134,6 +134,27 @@ export class ProtoWriter extends ByteBuffer {
     this.pos += 8
   }
 
+  /** A bytes field holding a 16-byte id (`high` then `low`, big-endian): key, length 16, the id. Fields 1–15 only (one-byte key). */
+  id128Field(field: number, high: bigint, low: bigint): void {
+    this.ensure(19)
+    const pos = this.pos
+    this.bytes[pos] = (field << 3) | WireType.LEN
+    this.bytes[pos + 1] = 16
+    this.data.setBigUint64(pos + 2, high)
+    this.data.setBigUint64(pos + 10, low)
+    this.pos = pos + 18
+  }
+
+  /** A bytes field holding an 8-byte id (big-endian): key, length 8, the id. Fields 1–15 only (one-byte key). */
+  id64Field(field: number, id: bigint): void {
+    this.ensure(10)
+    const pos = this.pos
+    this.bytes[pos] = (field << 3) | WireType.LEN
+    this.bytes[pos + 1] = 8
+    this.data.setBigUint64(pos + 2, id)
+    this.pos = pos + 10
+  }
+
   /** Length-delimited bytes: `len` varint + the bytes. */
   bytesField(value: Uint8Array): void {
     this.varint32(value.length)
