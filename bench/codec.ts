@@ -13,9 +13,9 @@
 // bench/results/codec-<runtime>.md.
 import { Buffer } from 'node:buffer'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import process from 'node:process'
 import { createRequire } from 'node:module'
 import { RUNTIME, startConditions } from './header.ts'
+import { assertMeasured, cpuRate, median } from './cpu-rate.ts'
 import {
   assembleBatch,
   decodeBatch,
@@ -165,32 +165,12 @@ const cases: Case[] = [
 
 // ------------------------------------------------------------ measurement --
 
-let sink: unknown
-
-/** Operations of `run` per CPU second, over about `ms` milliseconds of wall time. */
-function measure(run: () => unknown, ms: number): number {
-  let operations = 0
-  const start = performance.now()
-  const cpuStart = process.cpuUsage()
-  do {
-    for (let i = 0; i < 10; i++) sink = run()
-    operations += 10
-  } while (performance.now() - start < ms)
-  const cpu = process.cpuUsage(cpuStart)
-  return operations / ((cpu.user + cpu.system) / 1e6)
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
-
-for (const c of cases) measure(c.run, ROUND_MS) // warm-up
+for (const c of cases) cpuRate(c.run, ROUND_MS) // warm-up
 const samples = cases.map((): number[] => [])
 for (let round = 0; round < ROUNDS; round++) {
-  cases.forEach((c, i) => samples[i]!.push(measure(c.run, ROUND_MS)))
+  cases.forEach((c, i) => samples[i]!.push(cpuRate(c.run, ROUND_MS)))
 }
-if (sink === undefined) throw new Error('nothing measured')
+assertMeasured()
 
 // ------------------------------------------------------------------ report --
 

@@ -20,6 +20,10 @@ export const ErrorCodes = {
   THRIFT_DECODE: 'THRIFT_DECODE',
   /** A value that cannot be encoded (missing required field, wrong type). */
   THRIFT_ENCODE: 'THRIFT_ENCODE',
+  /** Bytes that are not a valid protobuf message of the expected type (OTLP, jaeger_proto). */
+  PROTOBUF_DECODE: 'PROTOBUF_DECODE',
+  /** A value that cannot be encoded as protobuf (an id or time out of range). */
+  PROTOBUF_ENCODE: 'PROTOBUF_ENCODE',
   /** The Kafka producer or consumer failed. */
   KAFKA: 'KAFKA',
   /** The Kafka client or broker rejected a record as larger than its max message size. */

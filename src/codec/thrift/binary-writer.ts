@@ -7,6 +7,7 @@
  * values first and pass only well-typed, in-range ones.
  * @module
  */
+import { ByteBuffer, scratchEncoder } from '../byte-buffer.ts'
 
 /** Thrift wire type ids (`TType`) as TBinaryProtocol writes them. */
 export const TType = {
@@ -26,45 +27,10 @@ export const TType = {
 export type TType = (typeof TType)[keyof typeof TType]
 
 const TWO_POW_32 = 2 ** 32
-// Up to this many UTF-16 units a JS loop beats TextEncoder.encodeInto (call overhead).
-const ASCII_LOOP_MAX = 64
 const SCRATCH_BYTES = 64 * 1024
-// The shared scratch writer is dropped after a call that grew it past this.
-const MAX_RETAINED_BYTES = 1 << 20
-
-const utf8 = new TextEncoder()
 
 /** A growable TBinaryProtocol writer; capacity doubles when it runs out. */
-export class BinaryWriter {
-  private bytes: Uint8Array<ArrayBuffer>
-  private data: DataView
-  private pos = 0
-
-  constructor(initialCapacity = 1024) {
-    this.bytes = new Uint8Array(initialCapacity)
-    this.data = new DataView(this.bytes.buffer)
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.pos
-  }
-
-  /** Bytes the writer can hold before it grows. */
-  get capacity(): number {
-    return this.bytes.length
-  }
-
-  /** Start over, keeping the allocated buffer. */
-  reset(): void {
-    this.pos = 0
-  }
-
-  /** The bytes written from offset `start` on, as a view that later writes or reset() may overwrite. */
-  view(start = 0): Uint8Array<ArrayBuffer> {
-    return this.bytes.subarray(start, this.pos)
-  }
-
+export class BinaryWriter extends ByteBuffer {
   /** Field header: `type:u8, id:i16`. */
   fieldHeader(type: TType, id: number): void {
     this.ensure(3)
@@ -142,24 +108,10 @@ export class BinaryWriter {
 
   /** `len:i32` + UTF-8 bytes; lone surrogates become U+FFFD, as in every UTF-8 encoder. */
   string(value: string): void {
-    const units = value.length
     // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
-    this.ensure(4 + units * 3)
-    const bytes = this.bytes
+    this.ensure(4 + value.length * 3)
     const start = this.pos + 4
-    let ascii = 0
-    if (units <= ASCII_LOOP_MAX) {
-      for (; ascii < units; ascii++) {
-        const unit = value.charCodeAt(ascii)
-        if (unit >= 0x80) break
-        bytes[start + ascii] = unit
-      }
-    }
-    let end = start + ascii
-    if (ascii < units) {
-      // Cutting after an ASCII unit never splits a surrogate pair.
-      end += utf8.encodeInto(ascii === 0 ? value : value.slice(ascii), bytes.subarray(end)).written
-    }
+    const end = this.utf8At(start, value)
     this.data.setInt32(this.pos, end - start)
     this.pos = end
   }
@@ -171,45 +123,13 @@ export class BinaryWriter {
     this.bytes.set(value, this.pos + 4)
     this.pos += 4 + value.length
   }
-
-  /** Bytes copied as they are (already-encoded structs). */
-  raw(value: Uint8Array): void {
-    this.ensure(value.length)
-    this.bytes.set(value, this.pos)
-    this.pos += value.length
-  }
-
-  private ensure(bytes: number): void {
-    if (this.pos + bytes > this.bytes.length) this.grow(this.pos + bytes)
-  }
-
-  private grow(needed: number): void {
-    const next = new Uint8Array(Math.max(needed, this.bytes.length * 2))
-    next.set(this.bytes.subarray(0, this.pos))
-    this.bytes = next
-    this.data = new DataView(next.buffer)
-  }
 }
-
-// The shared writers are created on first use and set aside while in use, so a
-// re-entrant call (a getter that encodes) simply gets a writer of its own.
-let scratch: BinaryWriter | undefined
 
 /**
  * Encode `value` with `write` into a new exact-size buffer of its own (on a
  * reused scratch writer, so only the result is allocated).
  */
-export function encodeToBytes<T>(value: T, write: (writer: BinaryWriter, value: T) => void): Uint8Array<ArrayBuffer> {
-  const writer = scratch ?? new BinaryWriter(SCRATCH_BYTES)
-  scratch = undefined
-  writer.reset()
-  try {
-    write(writer, value)
-    return writer.view().slice()
-  } finally {
-    scratch = writer.capacity <= MAX_RETAINED_BYTES ? writer : undefined
-  }
-}
+export const encodeToBytes = scratchEncoder(() => new BinaryWriter(SCRATCH_BYTES))
 
 // Allocating an ArrayBuffer per encoded span costs more than encoding it, so
 // spans are written straight into shared slabs and returned as views, as

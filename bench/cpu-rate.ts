@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Operations per second of process CPU time (user + system): a busy host
+// disturbs this far less than wall time. Shared by the codec benchmarks.
+import process from 'node:process'
+
+let sink: unknown
+
+/** Operations of `run` per CPU second, over about `ms` milliseconds of wall time. */
+export function cpuRate(run: () => unknown, ms: number): number {
+  let operations = 0
+  const start = performance.now()
+  const cpuStart = process.cpuUsage()
+  do {
+    for (let i = 0; i < 10; i++) sink = run()
+    operations += 10
+  } while (performance.now() - start < ms)
+  const cpu = process.cpuUsage(cpuStart)
+  return operations / ((cpu.user + cpu.system) / 1e6)
+}
+
+/** Throws unless some run produced a value (the results are kept, so no run is optimised away). */
+export function assertMeasured(): void {
+  if (sink === undefined) throw new Error('nothing measured')
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
