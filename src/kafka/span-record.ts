@@ -1,16 +1,40 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * How a span record on the topic is marked. The value of every record
- * `KafkaSender` produces is one bare jaeger.thrift `Batch` in TBinaryProtocol,
- * the exact body the collector's `POST /api/traces` accepts; headers say so,
- * so a consumer can reject anything else without decoding it.
+ * How a span record on the topic is marked. A record's value is in one of the
+ * span encodings below, named by the `jaeger-kafka-encoding` header so a
+ * consumer can route or reject it without decoding it:
+ * - `jaeger_thrift` (default): one bare jaeger.thrift `Batch` in TBinaryProtocol,
+ *   the exact body the collector's `POST /api/traces` accepts. Its header value
+ *   stays `jaeger.thrift.binary.batch`, what every earlier version wrote and
+ *   every earlier forwarder accepts (a rolling upgrade must not dead-letter it);
+ *   readers accept `jaeger_thrift` as a synonym.
+ * - `otlp_proto`: one OTLP `TracesData` (wire-identical to `ExportTraceServiceRequest`).
+ * - `jaeger_proto`: one api_v2 `model.Span` with its `Process` embedded.
+ * The names are spelled as Jaeger's and the OpenTelemetry Collector's Kafka
+ * receiver spell its `encoding:` values.
  * @module
  */
 
 /** Header naming the payload encoding. */
 export const SPAN_ENCODING_HEADER = 'jaeger-kafka-encoding'
-/** The only encoding `KafkaSender` writes: a bare binary-protocol `Batch`. */
+/** Header value of `jaeger_thrift` records: a bare binary-protocol `Batch`. */
 export const SPAN_ENCODING_THRIFT_BATCH = 'jaeger.thrift.binary.batch'
+
+/** The span encodings, spelled like the Kafka receiver's `encoding:` values. */
+export const SPAN_ENCODINGS = ['jaeger_thrift', 'otlp_proto', 'jaeger_proto'] as const
+/** One of {@link SPAN_ENCODINGS}. */
+export type SpanEncoding = (typeof SPAN_ENCODINGS)[number]
+
+/** The `jaeger-kafka-encoding` header value a record in `encoding` carries. */
+export function encodingHeaderValue(encoding: SpanEncoding): string {
+  return encoding === 'jaeger_thrift' ? SPAN_ENCODING_THRIFT_BATCH : encoding
+}
+
+/** The encoding a `jaeger-kafka-encoding` header value names, or undefined for an unknown one. */
+export function encodingFromHeader(value: string): SpanEncoding | undefined {
+  if (value === SPAN_ENCODING_THRIFT_BATCH || value === 'jaeger_thrift') return 'jaeger_thrift'
+  return value === 'otlp_proto' || value === 'jaeger_proto' ? value : undefined
+}
 /** Header carrying the record layout version (this layout is version 1). */
 export const SPAN_SCHEMA_VERSION_HEADER = 'jaeger-kafka-schema-version'
 /** Current record layout version. */
