@@ -14,10 +14,12 @@ import type { CliIo } from './io.ts'
 
 export const FORWARD_HELP = `Usage: jaeger-kafka forward [flags]
 
-Consume jaeger.thrift span batches from a Kafka topic and POST each one, unchanged,
-to the Jaeger collector. An offset is committed only after the collector accepted
+Consume span records from a Kafka topic and POST each one to Jaeger, routed by its
+jaeger-kafka-encoding header: jaeger_thrift (or no header) unchanged to the collector,
+otlp_proto unchanged to the OTLP/HTTP receiver, jaeger_proto as a one-span Thrift
+Batch to the collector. An offset is committed only after the collector accepted
 the record (2xx); 5xx/429/network errors are retried with backoff; records the
-collector can never accept (not a Batch, 400/413/415) go to the dead-letter topic.
+collector can never accept (undecodable, unknown encoding, 400/413/415) go to the dead-letter topic.
 Stops cleanly on SIGTERM/SIGINT at any moment, also while connecting or joining
 the group (finishes in-flight POSTs, commits, leaves the group, exits 0).
 
@@ -29,6 +31,8 @@ Flags (environment variable in brackets; flags win):
   --dlq-topic NAME       dead-letter topic [JAEGER_KAFKA_DLQ_TOPIC] (default <topic>.dlq)
   --collector URL        collector endpoint [JAEGER_ENDPOINT]
                          (default http://127.0.0.1:14268/api/traces)
+  --otlp-endpoint URL    OTLP/HTTP traces endpoint for otlp_proto records
+                         [JAEGER_KAFKA_OTLP_ENDPOINT] (default: the collector's host, port 4318, /v1/traces)
   --metrics-port N       serve /metrics and /healthz on this port [JAEGER_KAFKA_METRICS_PORT]
                          (default 14271; 0 = off)
   --metrics-host HOST    interface for /metrics [JAEGER_KAFKA_METRICS_HOST] (default 127.0.0.1)
@@ -62,6 +66,7 @@ const FLAGS = {
   group: { type: 'string' },
   'dlq-topic': { type: 'string' },
   collector: { type: 'string' },
+  'otlp-endpoint': { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-host': { type: 'string' },
   'request-timeout': { type: 'string' },
@@ -83,6 +88,7 @@ export function forwardOptions(argv: readonly string[], io: Pick<CliIo, 'env' | 
     groupId: (flags.group as string | undefined) ?? env.JAEGER_KAFKA_GROUP_ID,
     deadLetterTopic: (flags['dlq-topic'] as string | undefined) ?? env.JAEGER_KAFKA_DLQ_TOPIC,
     collectorUrl: (flags.collector as string | undefined) ?? env.JAEGER_ENDPOINT,
+    otlpEndpoint: (flags['otlp-endpoint'] as string | undefined) ?? env.JAEGER_KAFKA_OTLP_ENDPOINT,
     requestTimeoutMs: positiveInteger('--request-timeout', flags['request-timeout'] ?? env.JAEGER_KAFKA_REQUEST_TIMEOUT),
     maxInFlightPerPartition: positiveInteger('--in-flight', flags['in-flight'] ?? env.JAEGER_KAFKA_IN_FLIGHT),
     sessionTimeoutMs: positiveInteger('--session-timeout', flags['session-timeout'] ?? env.JAEGER_KAFKA_SESSION_TIMEOUT),

@@ -9,6 +9,8 @@
  */
 import { classifyStatus, DEFAULT_PERMANENT_STATUSES } from './classify.ts'
 import type { OutcomeKind } from './classify.ts'
+import { WireType } from '../src/codec/protobuf/proto-writer.ts'
+import { decodeProto } from '../src/codec/protobuf/proto-reader.ts'
 
 /** Basic auth for the collector. */
 export interface CollectorBasicAuth {
@@ -51,6 +53,10 @@ export interface CollectorClientOptions {
   /** Statuses that mean "this record can never be accepted" (default 400, 413, 415). */
   permanentStatuses?: readonly number[]
   fetch?: FetchLike
+  /** Request content type (default `application/x-thrift`; `application/x-protobuf` for OTLP/HTTP). */
+  contentType?: string
+  /** Read an OTLP `ExportTraceServiceResponse` from a 2xx answer and report its rejected spans. */
+  otlp?: boolean
 }
 
 /** What one POST came to. */
@@ -67,6 +73,10 @@ export interface PostResult {
   retryAfterMs?: number
   /** Request duration in seconds (until the body was read). */
   seconds: number
+  /** OTLP partial success: spans the receiver accepted the request without (counted as dropped). */
+  rejectedSpans?: number
+  /** The receiver's `error_message` for the rejected spans. */
+  rejectedMessage?: string
 }
 
 /** A configured collector endpoint. */
@@ -83,6 +93,41 @@ export interface CollectorClient {
    * the endpoint looks right.
    */
   probe(): Promise<string | undefined>
+}
+
+/**
+ * The `partial_success` of an OTLP/HTTP answer, or undefined when there is
+ * none or the body is not protobuf (then the request counts as fully accepted).
+ *
+ * ```proto
+ * message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+ * message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
+ * ```
+ */
+export function readPartialSuccess(body: Uint8Array): { rejectedSpans: number; message: string } | undefined {
+  try {
+    return decodeProto(body, 'ExportTraceServiceResponse', (reader) => {
+      let found: { rejectedSpans: number; message: string } | undefined
+      while (reader.more()) {
+        const key = reader.key()
+        if (key >>> 3 !== 1 || (key & 7) !== WireType.LEN) {
+          reader.skip(key)
+          continue
+        }
+        const inner = reader.message('ExportTracePartialSuccess')
+        found = { rejectedSpans: 0, message: '' }
+        while (inner.more()) {
+          const k = inner.key()
+          if (k >>> 3 === 1 && (k & 7) === WireType.VARINT) found.rejectedSpans = Number(inner.int64())
+          else if (k >>> 3 === 2 && (k & 7) === WireType.LEN) found.message = inner.string()
+          else inner.skip(k)
+        }
+      }
+      return found
+    })
+  } catch {
+    return undefined
+  }
 }
 
 /** Default collector endpoint. */
@@ -167,7 +212,7 @@ export function createCollectorClient(options: CollectorClientOptions = {}): Col
   const permanent = new Set(options.permanentStatuses ?? DEFAULT_PERMANENT_STATUSES)
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init))
 
-  const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/x-thrift' }
+  const headers: Record<string, string> = { ...options.headers, 'content-type': options.contentType ?? 'application/x-thrift' }
   const authHeader = authorization(auth)
   if (authHeader !== undefined) headers.authorization = authHeader
   const secrets: string[] = Object.values(options.headers ?? {})
@@ -192,6 +237,13 @@ export function createCollectorClient(options: CollectorClientOptions = {}): Col
       const text = new Uint8Array(await res.arrayBuffer())
       const kind = classifyStatus(res.status, permanent)
       const result: PostResult = { kind, status: res.status, label: String(res.status), detail: `${res.status} ${res.statusText}`.trim(), seconds: seconds() }
+      if (kind === 'success' && options.otlp === true && text.length > 0) {
+        const partial = readPartialSuccess(text)
+        if (partial !== undefined && partial.rejectedSpans > 0) {
+          result.rejectedSpans = partial.rejectedSpans
+          result.rejectedMessage = partial.message
+        }
+      }
       if (kind !== 'success') {
         const snippet = new TextDecoder().decode(text.subarray(0, DETAIL_BYTES)).replace(/\s+/g, ' ').trim()
         if (snippet !== '') result.detail += `: ${snippet}`

@@ -7,11 +7,11 @@
  */
 import { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
 import type { KafkaProducer, KafkaRecord, KafkajsLike, RecordHeaderValue } from '../src/kafka/types.ts'
-import type { SpanRecord } from './record.ts'
+import type { InvalidReason, SpanRecord } from './record.ts'
 
 /** Header names the forwarder adds to a dead-lettered record. */
 export const DEAD_LETTER_HEADERS = {
-  /** Reason code: `thrift-decode`, `unsupported-encoding`, `collector-rejected` or `retries-exhausted`. */
+  /** Reason code: `thrift-decode`, `otlp-decode`, `jaeger-proto-decode`, `unsupported-encoding`, `collector-rejected` or `retries-exhausted`. */
   error: 'x-jaeger-kafka-error',
   /** Human-readable detail (decoder message or the collector's answer), at most 500 characters. */
   message: 'x-jaeger-kafka-error-message',
@@ -27,7 +27,7 @@ export const DEAD_LETTER_HEADERS = {
 } as const
 
 /** Why a record went to the dead-letter topic. */
-export type DeadLetterReason = 'thrift-decode' | 'unsupported-encoding' | 'collector-rejected' | 'retries-exhausted'
+export type DeadLetterReason = InvalidReason | 'collector-rejected' | 'retries-exhausted'
 
 /** What the forwarder knows about a record's failure. */
 export interface DeadLetterInfo {

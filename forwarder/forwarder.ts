@@ -116,7 +116,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     permanentStatuses: o.permanentStatuses,
     ...(o.fetch ? { fetch: o.fetch } : {}),
   })
-  const secrets = [...collector.secrets]
+  // otlp_proto records go to the OTLP/HTTP receiver, with the collector's auth, headers and timeouts.
+  const otlp = createCollectorClient({
+    url: o.otlpEndpoint,
+    ...(o.auth ? { auth: o.auth } : {}),
+    headers: o.headers,
+    timeoutMs: o.requestTimeoutMs,
+    permanentStatuses: o.permanentStatuses,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    contentType: 'application/x-protobuf',
+    otlp: true,
+  })
+  const secrets = [...new Set([...collector.secrets, ...otlp.secrets])]
   if (o.sasl) secrets.push(o.sasl.password)
   if (typeof o.ssl === 'object' && o.ssl.passphrase) secrets.push(o.ssl.passphrase)
   const logger = safeLogger(o.logger, secrets)
@@ -208,12 +219,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         maxInFlight: o.maxInFlightPerPartition,
         maxPending: o.maxPendingPerPartition,
         retry: o.retry,
-        post: (body, signal) => collector.post(body, signal),
+        post: (body, signal, target) => (target === 'otlp' ? otlp : collector).post(body, signal),
         deadLetter: async (message) => {
           await producer!.send({ topic: o.deadLetterTopic, messages: [message] })
         },
         deadLetterTopic: o.deadLetterTopic,
         collectorName: collector.displayUrl,
+        otlpName: otlp.displayUrl,
         metrics,
         logger,
         onProgress: scheduleCommit,

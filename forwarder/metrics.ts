@@ -39,6 +39,10 @@ export interface ForwarderMetricsSnapshot {
   spansConsumed: number
   recordsForwarded: number
   spansForwarded: number
+  /** Spans forwarded, by record encoding (`jaeger_thrift`, `otlp_proto`, `jaeger_proto`). */
+  spansForwardedByEncoding: Record<string, number>
+  /** Spans an OTLP receiver accepted the request without (partial success), counted as dropped. */
+  spansRejected: number
   /** POSTs by outcome label: HTTP status (`"202"`), `"timeout"`, `"network"`, `"aborted"`. */
   posts: Record<string, number>
   retries: number
@@ -54,8 +58,12 @@ export interface ForwarderMetricsSnapshot {
 /** The forwarder's metric instruments. */
 export interface ForwarderMetrics {
   readonly registry: MetricsRegistry
-  consumed(topic: string, partition: number, records: number, spans: number): void
-  forwarded(topic: string, partition: number, spans: number): void
+  /** Records fetched (`spans` 0) or spans of a validated record (`records` 0, with its encoding). */
+  consumed(topic: string, partition: number, records: number, spans: number, encoding?: string): void
+  /** A record was accepted; `encoding` defaults to `jaeger_thrift`. */
+  forwarded(topic: string, partition: number, spans: number, encoding?: string): void
+  /** Spans the OTLP receiver rejected in a 2xx answer (partial success), by encoding. */
+  rejected(encoding: string, spans: number): void
   post(label: string, seconds: number): void
   retry(label: string): void
   deadLettered(reason: string): void
@@ -82,9 +90,11 @@ export function createForwarderMetrics(): ForwarderMetrics {
   const registry = createMetricsRegistry()
   const tp = ['topic', 'partition'] as const
   const recordsConsumed = registry.counter(`${P}records_consumed_total`, 'Span-topic records fetched from Kafka.', tp)
-  const spansConsumed = registry.counter(`${P}spans_consumed_total`, 'Spans in fetched records that decoded as a jaeger.thrift Batch (counted when a record is validated, just before its first POST).', tp)
-  const recordsForwarded = registry.counter(`${P}records_forwarded_total`, 'Records the collector accepted (2xx).', tp)
-  const spansForwarded = registry.counter(`${P}spans_forwarded_total`, 'Spans in records the collector accepted (2xx).', tp)
+  const tpe = ['topic', 'partition', 'encoding'] as const
+  const spansConsumed = registry.counter(`${P}spans_consumed_total`, 'Spans in fetched records that our decoder accepted, by record encoding (counted when a record is validated, just before its first POST).', tpe)
+  const recordsForwarded = registry.counter(`${P}records_forwarded_total`, 'Records the collector or OTLP receiver accepted (2xx), by record encoding.', tpe)
+  const spansForwarded = registry.counter(`${P}spans_forwarded_total`, 'Spans in records the collector or OTLP receiver accepted (2xx), by record encoding; without the spans an OTLP partial success rejected.', tpe)
+  const spansRejected = registry.counter(`${P}spans_rejected_total`, 'Spans an OTLP receiver answered 2xx for but rejected (partial success): dropped, not retried.', ['encoding'])
   const posts = registry.counter(`${P}posts_total`, 'POSTs to the collector by outcome: HTTP status, timeout, network or aborted.', ['status'])
   const latency = registry.histogram(`${P}post_duration_seconds`, 'Duration of POSTs to the collector.', POST_LATENCY_BUCKETS)
   const retries = registry.counter(`${P}retries_total`, 'Backoff steps taken after a retryable failure, by the failure (status, timeout, network, dead-letter).', ['cause'])
@@ -109,6 +119,8 @@ export function createForwarderMetrics(): ForwarderMetrics {
   let spanTotals = { consumed: 0, forwarded: 0, records: 0, recordsForwarded: 0 }
   const byLabel: Record<string, number> = {}
   const dlqByReason: Record<string, number> = {}
+  const forwardedByEncoding: Record<string, number> = {}
+  let rejectedTotal = 0
   const totals = { retries: 0, deadLetterErrors: 0, commits: 0, commitErrors: 0 }
 
   const partitions = (): PartitionSnapshot[] => {
@@ -127,17 +139,23 @@ export function createForwarderMetrics(): ForwarderMetrics {
 
   return {
     registry,
-    consumed(topic, partition, records, spans) {
-      recordsConsumed.inc(labels(topic, partition), records)
-      spansConsumed.inc(labels(topic, partition), spans)
+    consumed(topic, partition, records, spans, encoding = 'jaeger_thrift') {
+      if (records > 0) recordsConsumed.inc(labels(topic, partition), records)
+      if (spans > 0) spansConsumed.inc({ ...labels(topic, partition), encoding }, spans)
       spanTotals.records += records
       spanTotals.consumed += spans
     },
-    forwarded(topic, partition, spans) {
-      recordsForwarded.inc(labels(topic, partition))
-      spansForwarded.inc(labels(topic, partition), spans)
+    forwarded(topic, partition, spans, encoding = 'jaeger_thrift') {
+      const l = { ...labels(topic, partition), encoding }
+      recordsForwarded.inc(l)
+      spansForwarded.inc(l, spans)
+      forwardedByEncoding[encoding] = (forwardedByEncoding[encoding] ?? 0) + spans
       spanTotals.recordsForwarded++
       spanTotals.forwarded += spans
+    },
+    rejected(encoding, spans) {
+      spansRejected.inc({ encoding }, spans)
+      rejectedTotal += spans
     },
     post(label, seconds) {
       posts.inc({ status: label })
@@ -203,6 +221,8 @@ export function createForwarderMetrics(): ForwarderMetrics {
         spansConsumed: spanTotals.consumed,
         recordsForwarded: spanTotals.recordsForwarded,
         spansForwarded: spanTotals.forwarded,
+        spansForwardedByEncoding: { ...forwardedByEncoding },
+        spansRejected: rejectedTotal,
         posts: { ...byLabel },
         retries: totals.retries,
         deadLettered: { ...dlqByReason },

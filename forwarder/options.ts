@@ -57,6 +57,13 @@ export interface ForwarderOptions {
   // --- Collector ---
   /** Collector endpoint (default `http://127.0.0.1:14268/api/traces`). */
   collectorUrl?: string
+  /**
+   * OTLP/HTTP traces endpoint for `otlp_proto` records (default: the
+   * collector URL's scheme, credentials and host with port 4318 and path
+   * `/v1/traces`, where Jaeger's OTLP receiver listens). `auth`, `headers`,
+   * timeouts and statuses apply to it as to the collector.
+   */
+  otlpEndpoint?: string
   /** `{ username, password }` (Basic) or `{ token }` (Bearer). Never logged. */
   auth?: CollectorAuth
   /** Extra request headers for the collector (values never logged). */
@@ -119,6 +126,7 @@ export interface ResolvedForwarderOptions {
   rebalanceTimeoutMs: number
   consumerConfig: Record<string, unknown>
   collectorUrl: string
+  otlpEndpoint: string
   auth?: CollectorAuth
   headers: Record<string, string>
   requestTimeoutMs: number
@@ -169,6 +177,21 @@ function nonEmptyString(name: string, value: string | undefined, fallback: strin
   return value
 }
 
+/** Jaeger's OTLP/HTTP receiver next to a collector: same scheme, credentials and host, port 4318, `/v1/traces`. */
+export function defaultOtlpEndpoint(collectorUrl: string): string {
+  let url: URL
+  try {
+    url = new URL(collectorUrl)
+  } catch {
+    throw new TypeError('Cannot use collectorUrl: not an absolute URL')
+  }
+  url.port = '4318'
+  url.pathname = '/v1/traces'
+  url.search = ''
+  url.hash = ''
+  return url.toString()
+}
+
 /** Fill defaults and validate. */
 export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForwarderOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createForwarder() needs an options object')
@@ -198,6 +221,7 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
   if (heartbeatIntervalMs >= sessionTimeoutMs) {
     throw new RangeError(`Cannot use heartbeatIntervalMs ${heartbeatIntervalMs}: must be lower than sessionTimeoutMs ${sessionTimeoutMs} (about a third of it)`)
   }
+  const collectorUrl = nonEmptyString('collectorUrl', options.collectorUrl, DEFAULT_COLLECTOR_URL)
   const resolved: ResolvedForwarderOptions = {
     clientId: nonEmptyString('clientId', options.clientId, 'jaeger-kafka-forwarder'),
     connectionTimeoutMs: positiveInt('connectionTimeoutMs', options.connectionTimeoutMs, 3_000),
@@ -209,7 +233,8 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     heartbeatIntervalMs,
     rebalanceTimeoutMs: positiveInt('rebalanceTimeoutMs', options.rebalanceTimeoutMs, DEFAULT_REBALANCE_TIMEOUT_MS),
     consumerConfig: { ...options.consumerConfig },
-    collectorUrl: nonEmptyString('collectorUrl', options.collectorUrl, DEFAULT_COLLECTOR_URL),
+    collectorUrl,
+    otlpEndpoint: options.otlpEndpoint === undefined ? defaultOtlpEndpoint(collectorUrl) : nonEmptyString('otlpEndpoint', options.otlpEndpoint, ''),
     headers: { ...options.headers },
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     permanentStatuses,

@@ -21,7 +21,7 @@ import type { SafeLogger } from './logger.ts'
 import type { ForwarderMetrics, PartitionState } from './metrics.ts'
 import { createOffsetTracker } from './offset-tracker.ts'
 import { validateRecord } from './record.ts'
-import type { SpanRecord, Validation } from './record.ts'
+import type { ForwardTarget, SpanRecord, Validation } from './record.ts'
 import { Aborted, raceAbort, sleep } from './abortable.ts'
 
 /** What a pipeline needs from the forwarder. */
@@ -33,11 +33,14 @@ export interface PipelineDeps {
   /** Fetching pauses while this many records are registered but not committable. */
   maxPending: number
   retry: ResolvedForwarderRetry
-  post(body: Uint8Array, signal: AbortSignal): Promise<PostResult>
+  /** POST a validated record's body to its target (the collector's `/api/traces` or the OTLP receiver). */
+  post(body: Uint8Array, signal: AbortSignal, target: ForwardTarget): Promise<PostResult>
   /** Produce one record to the dead-letter topic; rejects on failure. */
   deadLetter(message: DeadLetterMessage): Promise<void>
   deadLetterTopic: string
   collectorName: string
+  /** The OTLP endpoint, for logs (default: `collectorName`). */
+  otlpName?: string
   metrics: ForwarderMetrics
   logger: SafeLogger
   /** The committable offset moved forward. */
@@ -162,6 +165,11 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
     }
   }
 
+  // Where the item's POSTs go, for log lines (validated before any POST).
+  function targetName(item: Item): string {
+    return item.validation?.ok === true && item.validation.target === 'otlp' ? (deps.otlpName ?? deps.collectorName) : deps.collectorName
+  }
+
   function recovered(): void {
     // A success outside a backoff wait ends the outage for this partition.
     if (backoffTimer !== undefined) return
@@ -182,12 +190,12 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
     const waiting = queue.length
     if (result.kind === 'config') {
       logger.error(
-        `Cannot forward ${where} offset ${item.record.offset} to ${deps.collectorName}: ${result.detail}. ` +
+        `Cannot forward ${where} offset ${item.record.offset} to ${targetName(item)}: ${result.detail}. ` +
           `This is a configuration error: ${configHint(result.status)}. Records stay in Kafka; retry ${step} in ${seconds(delay)} s`,
       )
     } else {
       logger.warn(
-        `Cannot forward ${where} offset ${item.record.offset} to ${deps.collectorName}: ${result.detail}; ` +
+        `Cannot forward ${where} offset ${item.record.offset} to ${targetName(item)}: ${result.detail}; ` +
           `retry ${step} in ${seconds(delay)} s (partition held, ${waiting} record${waiting === 1 ? '' : 's'} waiting)`,
       )
     }
@@ -230,7 +238,7 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
   function validate(item: Item): Validation {
     if (item.validation === undefined) {
       item.validation = validateRecord(item.record)
-      if (item.validation.ok) metrics.consumed(topic, partition, 0, item.validation.spanCount)
+      if (item.validation.ok) metrics.consumed(topic, partition, 0, item.validation.spanCount, item.validation.encoding)
     }
     return item.validation
   }
@@ -260,15 +268,22 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
       return
     }
     item.attempts++
-    const result = await deps.post(record.value!, controller.signal)
+    const result = await deps.post(validation.body, controller.signal, validation.target)
     metrics.post(result.label, result.seconds)
     switch (result.kind) {
-      case 'success':
+      case 'success': {
         inFlight.delete(item)
-        metrics.forwarded(topic, partition, validation.spanCount)
+        // An OTLP partial success: the rejected spans are dropped (a retry would be rejected again).
+        const rejected = Math.min(result.rejectedSpans ?? 0, validation.spanCount)
+        if (rejected > 0) {
+          metrics.rejected(validation.encoding, rejected)
+          logger.warn(`${targetName(item)} rejected ${rejected} of ${validation.spanCount} spans of ${where} offset ${record.offset} (dropped): ${(result.rejectedMessage ?? '').slice(0, 200)}`)
+        }
+        metrics.forwarded(topic, partition, validation.spanCount - rejected, validation.encoding)
         finish(item)
         recovered()
         return
+      }
       case 'aborted':
         inFlight.delete(item)
         return

@@ -14,9 +14,11 @@ function record(value: Uint8Array | null, headers: SpanRecord['headers'] = {}): 
 
 test('validateRecord() counts the spans of a valid Batch', () => {
   const { bytes } = makeBatch({ spans: 3 })
-  assert.deepEqual(validateRecord(record(bytes)), { ok: true, spanCount: 3 })
+  // No header = jaeger_thrift (what every earlier sender wrote); the body is the record's own bytes.
+  assert.deepEqual(validateRecord(record(bytes)), { ok: true, spanCount: 3, encoding: 'jaeger_thrift', target: 'collector', body: bytes })
+  assert.equal((validateRecord(record(bytes)) as { body: Uint8Array }).body, bytes, 'the same bytes, not a copy')
   const marked = record(bytes, { [SPAN_ENCODING_HEADER]: new TextEncoder().encode(SPAN_ENCODING_THRIFT_BATCH) })
-  assert.deepEqual(validateRecord(marked), { ok: true, spanCount: 3 })
+  assert.deepEqual(validateRecord(marked), { ok: true, spanCount: 3, encoding: 'jaeger_thrift', target: 'collector', body: bytes })
 })
 
 test('validateRecord() rejects random bytes, empty and null values as thrift-decode', () => {

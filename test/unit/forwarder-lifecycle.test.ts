@@ -155,7 +155,7 @@ test('the handler serves the forwarder metrics text', async () => {
   const res = await s.forwarder.handler(new Request('http://x/metrics'))
   const text = await res.text()
   assert.match(text, /^jaeger_kafka_forwarder_posts_total\{status="202"\} 1$/m)
-  assert.match(text, /^jaeger_kafka_forwarder_spans_forwarded_total\{topic="spans",partition="0"\} 3$/m)
+  assert.match(text, /^jaeger_kafka_forwarder_spans_forwarded_total\{topic="spans",partition="0",encoding="jaeger_thrift"\} 3$/m)
   assert.match(text, /^jaeger_kafka_forwarder_up 1$/m)
   await s.forwarder.stop()
   s.done()
