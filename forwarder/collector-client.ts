@@ -57,6 +57,8 @@ export interface CollectorClientOptions {
   contentType?: string
   /** Read an OTLP `ExportTraceServiceResponse` from a 2xx answer and report its rejected spans. */
   otlp?: boolean
+  /** The option the URL came from, for error messages (default `collectorUrl`). */
+  urlOption?: string
 }
 
 /** What one POST came to. */
@@ -195,9 +197,9 @@ export function createCollectorClient(options: CollectorClientOptions = {}): Col
   try {
     url = new URL(options.url ?? DEFAULT_COLLECTOR_URL)
   } catch {
-    throw new TypeError('Cannot use collectorUrl: not an absolute URL')
+    throw new TypeError(`Cannot use ${options.urlOption ?? 'collectorUrl'}: not an absolute URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Cannot use collectorUrl: protocol ${url.protocol} is not http: or https:`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Cannot use ${options.urlOption ?? 'collectorUrl'}: protocol ${url.protocol} is not http: or https:`)
   let auth = options.auth
   // The HTTP client rejects URLs with credentials; move them into Basic auth.
   if (url.username !== '' || url.password !== '') {

@@ -108,25 +108,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const o = resolveForwarderOptions(options)
-  const collector = createCollectorClient({
-    url: o.collectorUrl,
+  // The collector and the OTLP endpoint (otlp_proto records) share auth, headers, timeout and statuses.
+  const shared = {
     ...(o.auth ? { auth: o.auth } : {}),
     headers: o.headers,
     timeoutMs: o.requestTimeoutMs,
     permanentStatuses: o.permanentStatuses,
     ...(o.fetch ? { fetch: o.fetch } : {}),
-  })
-  // otlp_proto records go to the OTLP/HTTP receiver, with the collector's auth, headers and timeouts.
-  const otlp = createCollectorClient({
-    url: o.otlpEndpoint,
-    ...(o.auth ? { auth: o.auth } : {}),
-    headers: o.headers,
-    timeoutMs: o.requestTimeoutMs,
-    permanentStatuses: o.permanentStatuses,
-    ...(o.fetch ? { fetch: o.fetch } : {}),
-    contentType: 'application/x-protobuf',
-    otlp: true,
-  })
+  }
+  const collector = createCollectorClient({ url: o.collectorUrl, ...shared })
+  const otlp = createCollectorClient({ url: o.otlpEndpoint, ...shared, contentType: 'application/x-protobuf', otlp: true, urlOption: 'otlpEndpoint' })
   const secrets = [...new Set([...collector.secrets, ...otlp.secrets])]
   if (o.sasl) secrets.push(o.sasl.password)
   if (typeof o.ssl === 'object' && o.ssl.passphrase) secrets.push(o.ssl.passphrase)

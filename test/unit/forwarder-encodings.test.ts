@@ -256,6 +256,7 @@ test('otlpEndpoint defaults to the collector host on port 4318 /v1/traces; flag 
   assert.equal(resolveForwarderOptions({ brokers: ['b:9092'] }).otlpEndpoint, 'http://127.0.0.1:4318/v1/traces')
   assert.equal(resolveForwarderOptions({ brokers: ['b:9092'], otlpEndpoint: 'http://otel:4318/v1/traces' }).otlpEndpoint, 'http://otel:4318/v1/traces')
   assert.throws(() => resolveForwarderOptions({ brokers: ['b:9092'], otlpEndpoint: '' }), TypeError)
+  assert.throws(() => createForwarder({ brokers: ['b:9092'], otlpEndpoint: 'ftp://x/v1/traces' }), /Cannot use otlpEndpoint: protocol ftp:/)
   const io = { env: { JAEGER_KAFKA_OTLP_ENDPOINT: 'http://env:4318/v1/traces' }, readFile: () => '' }
   assert.equal(forwardOptions([], io).options.otlpEndpoint, 'http://env:4318/v1/traces')
   assert.equal(forwardOptions(['--otlp-endpoint', 'http://flag:4318/v1/traces'], io).options.otlpEndpoint, 'http://flag:4318/v1/traces')
