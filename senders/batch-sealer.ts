@@ -6,12 +6,21 @@
  * broker refused as too large. The Batch byte layout is the codec's
  * (`assembleBatch()`, `batchParts()`); this file only decides which spans go
  * together.
+ *
+ * The encoding decides what sealing makes: `jaeger_thrift` one Batch of the
+ * open spans (record key `<senderId>-<seqNo>`); `otlp_proto` and
+ * `jaeger_proto` per-trace records keyed by trace id (`trace-records.ts`),
+ * built from the structured spans kept next to their Thrift bytes (which
+ * still size the open batch and drive trimming).
  * @module
  */
 import { assembleBatch, batchEncodedSize, batchParts } from '../src/codec/thrift/jaeger-encode.ts'
-import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
+import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import type { SealedBatch } from './delivery-queue.ts'
 import type { SenderCallback } from './sender-types.ts'
+import { traceRecords } from './trace-records.ts'
+import type { TraceRecordDrop } from './trace-records.ts'
 
 /** Smallest accepted `maxMessageBytes`. */
 export const MIN_MAX_MESSAGE_BYTES = 1024
@@ -50,7 +59,12 @@ export class BatchSealer {
   maxMessageBytes: number
   /** Batches sealed so far (the last `Batch.seqNo`). */
   seqNo = 0
+  readonly encoding: SpanEncoding
   private processBytes: Uint8Array | undefined
+  /** The structured process (protobuf encodings only). */
+  private process: JaegerProcess | undefined
+  /** The structured open spans, parallel to `openParts` (protobuf encodings only). */
+  private openSpans: JaegerSpan[] = []
   /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
   private overhead = batchEncodedSize(0, 0, true, true)
   private openParts: Uint8Array[] = []
@@ -58,10 +72,19 @@ export class BatchSealer {
   /** Random per-sender id: record keys are `<senderId>-<seqNo>`. */
   private readonly senderId = randomId()
   private readonly clientStats: () => ClientStats
+  private readonly onDrop: (drop: TraceRecordDrop) => void
 
-  constructor(maxMessageBytes: number, clientStats: () => ClientStats) {
+  /** `onDrop` counts a span sealing could not fit in any record (protobuf encodings). */
+  constructor(maxMessageBytes: number, clientStats: () => ClientStats, encoding: SpanEncoding = 'jaeger_thrift', onDrop: (drop: TraceRecordDrop) => void = () => {}) {
     this.maxMessageBytes = maxMessageBytes
     this.clientStats = clientStats
+    this.encoding = encoding
+    this.onDrop = onDrop
+  }
+
+  /** Whether add() needs the structured span too. */
+  get needsStructured(): boolean {
+    return this.encoding !== 'jaeger_thrift'
   }
 
   /** Spans in the open batch. */
@@ -85,8 +108,9 @@ export class BatchSealer {
   }
 
   /** Use `bytes` (an encoded Process) for the batches sealed from now on. */
-  setProcess(bytes: Uint8Array): void {
+  setProcess(bytes: Uint8Array, process?: JaegerProcess): void {
     this.processBytes = bytes
+    this.process = process
     this.overhead = batchEncodedSize(bytes.length, 0, true, true)
   }
 
@@ -100,16 +124,18 @@ export class BatchSealer {
     return this.openParts.length > 0 && this.processBytes !== undefined && this.overhead + this.openBytes + length > this.maxMessageBytes
   }
 
-  /** Add an encoded span to the open batch. */
-  add(bytes: Uint8Array): void {
+  /** Add an encoded span (and, for protobuf encodings, the span itself) to the open batch. */
+  add(bytes: Uint8Array, span?: JaegerSpan): void {
     this.openParts.push(bytes)
     this.openBytes += bytes.length
+    if (span) this.openSpans.push(span)
   }
 
   /** Empty the open batch, returning what it held (spans that can never be sealed). */
   discardOpen(): { count: number; bytes: number } {
     const result = { count: this.openParts.length, bytes: this.openBytes }
     this.openParts = []
+    this.openSpans = []
     this.openBytes = 0
     return result
   }
@@ -118,6 +144,7 @@ export class BatchSealer {
   seal(report: BatchReport): Batch[] {
     const process = this.processBytes
     if (this.openParts.length === 0 || !process) return []
+    if (this.encoding !== 'jaeger_thrift') return this.sealTraces(report)
     const parts = this.openParts
     this.openParts = []
     this.openBytes = 0
@@ -151,6 +178,12 @@ export class BatchSealer {
       this.maxMessageBytes = lowered
     }
     if (batch.spanCount < 2) return undefined
+    if (batch.spans) {
+      const spans = batch.spans
+      const half = Math.ceil(spans.length / 2)
+      batch.report.pending += 1
+      return [this.buildTrace(batch.key, spans.slice(0, half), batch.seqNo, batch.report), this.buildTrace(batch.key, spans.slice(half), batch.seqNo, batch.report)]
+    }
     const { process, spans } = batchParts(batch.value, batch.processLength, batch.spanLengths)
     const half = Math.ceil(spans.length / 2)
     batch.report.pending += 1
@@ -158,6 +191,30 @@ export class BatchSealer {
       this.build(process, spans.slice(0, half), batch.seqNo, batch.report, batch.stats),
       this.build(process, spans.slice(half), batch.seqNo, batch.report, batch.stats),
     ]
+  }
+
+  /** Protobuf encodings: per-trace records of the open spans; spans no record can hold go to `onDrop`. */
+  private sealTraces(report: BatchReport): Batch[] {
+    const spans = this.openSpans
+    this.openParts = []
+    this.openSpans = []
+    this.openBytes = 0
+    const { records, drops } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, this.maxMessageBytes)
+    for (const drop of drops) this.onDrop(drop)
+    report.pending += records.length
+    return records.map((record) => this.traceBatch(record.key, record.value, record.spans, ++this.seqNo, report))
+  }
+
+  /** Re-encode `spans` of one trace (a half of a record the broker refused). */
+  private buildTrace(key: string, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
+    const { records } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, Number.MAX_SAFE_INTEGER)
+    const record = records[0]
+    if (records.length !== 1 || !record) throw new Error(`re-encoding ${spans.length} spans of trace ${key} failed`)
+    return this.traceBatch(key, record.value, record.spans, seqNo, report)
+  }
+
+  private traceBatch(key: string, value: Uint8Array, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
+    return { seqNo, key, value, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans }
   }
 
   private build(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {

@@ -15,7 +15,8 @@
 import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
-import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
+import type { ClientStats, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 import { backoffDelay } from '../src/retry.ts'
 import type { ResolvedRetry } from '../src/retry.ts'
 import { Deque } from './deque.ts'
@@ -34,8 +35,12 @@ export interface SealedBatch<R = unknown> {
   readonly processLength: number
   /** The ClientStats written into `value`. */
   readonly stats: ClientStats
-  /** Record key: stable across retries (same partition), unique per batch. */
+  /** Record key: stable across retries (same partition); unique per batch for Thrift, the trace id for protobuf encodings. */
   readonly key: string
+  /** Payload encoding (absent: `jaeger_thrift`). */
+  readonly encoding?: SpanEncoding
+  /** The spans of a protobuf record (to split it without decoding); absent for Thrift. */
+  readonly spans?: readonly JaegerSpan[]
   /** Owner bookkeeping; opaque to the queue. */
   readonly report: R
   attempts: number
@@ -200,7 +205,7 @@ export class DeliveryQueue<R> {
     try {
       sending = this.options.producer.send({
         topic: this.options.topic,
-        messages: [{ key: batch.key, value: batch.value, headers: spanRecordHeaders(batch.spanCount) }],
+        messages: [{ key: batch.key, value: batch.value, headers: spanRecordHeaders(batch.spanCount, batch.encoding) }],
       })
     } catch (error) {
       sending = Promise.reject(error)
