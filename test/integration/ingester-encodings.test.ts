@@ -17,6 +17,7 @@ import process from 'node:process'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
 import { test } from '../support/harness.ts'
+import { withEnv } from '../support/env.ts'
 import { JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import type { JaegerQuerySpan, JaegerQueryTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
@@ -40,19 +41,6 @@ interface SentTrace {
 /** Jaeger's TraceID.String(): 16 hex digits when the high half is 0, else 32. */
 function jaegerTraceId(id: string): string {
   return id.length <= 16 ? id.padStart(16, '0') : id.padStart(32, '0')
-}
-
-async function withEnv<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]))
-  Object.assign(process.env, env)
-  try {
-    return await body()
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key]
-      else process.env[key] = value
-    }
-  }
 }
 
 function closeTracer(tracer: JaegerTracer): Promise<void> {

@@ -4,6 +4,7 @@
 // record, keys = trace id, size splitting, drop accounting, env/config parsing.
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
+import { droppedSpans, newTestSender } from '../support/sender-setup.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
 import type { KafkaHeaders, KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH, spanRecordHeaders } from '../../src/kafka/span-record.ts'
@@ -15,8 +16,6 @@ import { KafkaSender } from '../../senders/kafka-sender.ts'
 import type { KafkaSenderOptions } from '../../senders/kafka-sender.ts'
 import { kafkaConfigFromEnv, senderOptionsFromConfig } from '../../senders/kafka-config.ts'
 import { groupByTrace, traceRecords } from '../../senders/trace-records.ts'
-import { DROP_REASONS } from '../../senders/sender-types.ts'
-import type { KafkaSenderStats } from '../../senders/sender-types.ts'
 import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 
 /** Acks every send at once, unless a record is over `brokerMaxBytes`. */
@@ -73,13 +72,7 @@ const TRACES: [bigint, bigint][] = [
 ]
 
 function newSender(producer: KafkaProducer, options: Partial<KafkaSenderOptions> = {}): KafkaSender {
-  const sender = new KafkaSender({ producer, retry: { initialDelayMs: 1, maxDelayMs: 4 }, ...options })
-  sender.setProcess(PROCESS)
-  return sender
-}
-
-function dropped(stats: KafkaSenderStats): number {
-  return DROP_REASONS.reduce((sum, r) => sum + stats.spansDropped[r], 0)
+  return newTestSender(producer, PROCESS, options)
 }
 
 /** Append `perTrace` spans to each of TRACES, interleaved; returns the span count. */
@@ -144,7 +137,7 @@ test('otlp_proto: one TracesData per trace per flush, keyed by the trace id, eve
   assert.equal(total, sent)
   const stats = sender.stats()
   assert.equal(stats.spansDelivered, sent)
-  assert.equal(dropped(stats), 0)
+  assert.equal(droppedSpans(stats), 0)
 })
 
 test('jaeger_proto: one model.Span per record with its process, keyed by the trace id', async () => {
@@ -186,7 +179,7 @@ test('otlp_proto: a trace over maxMessageBytes is split into records of that tra
   assert.equal(total, sent)
   assert.equal(seen.size, sent, 'no span twice')
   assert.equal(sender.stats().spansDelivered, sent)
-  assert.equal(dropped(sender.stats()), 0)
+  assert.equal(droppedSpans(sender.stats()), 0)
 })
 
 test('otlp_proto: a record the broker refuses is split in halves of the same trace; a one-span one is dropped as too_large', async () => {
@@ -201,7 +194,7 @@ test('otlp_proto: a record the broker refuses is split in halves of the same tra
   const stats = sender.stats()
   assert.equal(stats.spansDelivered, 16)
   assert.equal(stats.spansDropped.too_large, 1)
-  assert.equal(stats.spansAppended, stats.spansDelivered + dropped(stats))
+  assert.equal(stats.spansAppended, stats.spansDelivered + droppedSpans(stats))
   assert.ok(stats.maxMessageBytes < 64 * 1024)
   for (const record of producer.acked) {
     assert.equal(record.key, '0000000000000077')
