@@ -6,7 +6,8 @@
 // by its trace id, holding one trace (jaeger_proto: one span).
 // otlp_proto uses the peer started by `peers.mjs start jaeger-ingester`;
 // jaeger_proto starts a second ingester of its own (own run dir, topic, group
-// and ports) and stops it in a finally.
+// and ports) and stops it in a finally. The same app with jaeger_thrift through
+// our forwarder into the main jaeger must show the same fields.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,7 +19,7 @@ import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
 import { test } from '../support/harness.ts'
 import { withEnv } from '../support/env.ts'
-import { JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
+import { JAEGER_COLLECTOR_URL, JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, JAEGER_QUERY_URL, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import type { JaegerQuerySpan, JaegerQueryTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER } from '../../src/kafka/span-record.ts'
@@ -27,6 +28,7 @@ import { decodeRecordView } from '../../cli/record-view.ts'
 import { KAFKA_ENV } from '../../senders/kafka-config.ts'
 import { initTracerFromEnv } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
+import { createForwarder } from '../../forwarder/forwarder.ts'
 
 const kafka = new kafkajs.Kafka({ clientId: 'ingester-encodings-test', brokers: KAFKA_BROKERS, logLevel: kafkajs.logLevel.NOTHING })
 const TRACES_PER_TRACER = 2
@@ -181,14 +183,15 @@ function assertTrace(trace: JaegerQueryTrace, sent: SentTrace, service: string):
   const procTags = Object.fromEntries(proc.tags.map((t) => [t.key, t.value]))
   assert.equal(procTags['deployment.canary'], 'true')
   // Jaeger v2 stores OTLP: its translator shows jaeger-client's hostname as
-  // host.name and jaeger.version as opencensus.exporterversion (both encodings).
+  // host.name and jaeger.version as opencensus.exporterversion (all three
+  // encodings: the Thrift path through the collector shows the same).
   assert.equal(typeof procTags['host.name'], 'string')
   assert.equal(typeof procTags['client-uuid'], 'string')
   assert.match(String(procTags['opencensus.exporterversion']), /^Jaeger-Node-/)
 }
 
 /** Send with the app, then check the topic and the ingester's query API. */
-async function endToEnd(topic: string, encoding: SpanEncoding, queryUrl: string): Promise<void> {
+async function endToEnd(topic: string, encoding: Exclude<SpanEncoding, 'jaeger_thrift'>, queryUrl: string): Promise<void> {
   const service = uniqueTopic(`app-${encoding}`)
   const sent = await runApp(service, topic, encoding)
   const total = sent.length * SPANS_PER_TRACE
@@ -247,5 +250,19 @@ test('jaeger_proto: the drop-in app → topic → a second Jaeger ingester (jaeg
   } finally {
     ingesterPeer('stop', env)
     rmSync(runDir, { recursive: true, force: true })
+  }
+})
+
+test('jaeger_thrift: the same app → our forwarder → the main Jaeger shows the same fields as the ingester does', async () => {
+  const topic = uniqueTopic('spans-thrift')
+  await createTopic(topic, 3)
+  const service = uniqueTopic('app-jaeger_thrift')
+  const sent = await runApp(service, topic, 'jaeger_thrift')
+  const forwarder = createForwarder({ brokers: KAFKA_BROKERS, topic, groupId: `${topic}-fwd`, collectorUrl: JAEGER_COLLECTOR_URL, logger: { info: () => {}, error: () => {} } })
+  await forwarder.start()
+  try {
+    for (const trace of sent) assertTrace(await waitForTrace(trace.traceId, SPANS_PER_TRACE, 30_000, JAEGER_QUERY_URL), trace, service)
+  } finally {
+    await forwarder.stop()
   }
 })
