@@ -278,3 +278,48 @@ test('encoding selection: option, JAEGER_KAFKA_ENCODING and reporter.kafka.encod
   assert.equal(senderOptionsFromConfig({ brokers: 'k:1' }).encoding, undefined)
   assert.throws(() => senderOptionsFromConfig({ brokers: 'k:1', encoding: 'zipkin' as never }), /config\.reporter\.kafka\.encoding must be one of/)
 })
+
+test('otlp_proto via appendSpan/setJaegerProcess: a process change seals the earlier spans under the old resource', async () => {
+  const producer = new AckingProducer()
+  const sender = new KafkaSender({ producer, encoding: 'otlp_proto' })
+  const span = (id: number): JaegerSpan => ({ traceIdHigh: 0n, traceIdLow: 5n, spanId: BigInt(id), parentSpanId: 0n, operationName: `op-${id}`, flags: 1, startTime: 1n, duration: 1n })
+  sender.setJaegerProcess({ serviceName: 'first' })
+  sender.appendSpan(span(1))
+  sender.appendSpan(span(2))
+  sender.setJaegerProcess({ serviceName: 'second' })
+  sender.appendSpan(span(3))
+  await sender.flush()
+  await sender.close()
+  const services = producer.acked.map((r) => otlpSpans(r.value))
+  assert.deepEqual(services.map((s) => [s.service, s.names]), [
+    [{ type: 'string', value: 'first' }, ['op-1', 'op-2']],
+    [{ type: 'string', value: 'second' }, ['op-3']],
+  ])
+  assert.deepEqual(producer.acked.map((r) => r.key), ['0000000000000005', '0000000000000005'])
+  assert.equal(sender.stats().spansDelivered, 3)
+})
+
+test('a span sized for the old limit whose record is over a lowered one is dropped at sealing, counted too_large', async () => {
+  const producer = new AckingProducer()
+  producer.brokerMaxBytes = 1500
+  const drops: { reason: string; spans: number; operationName?: string }[] = []
+  const sender = newSender(producer, {
+    encoding: 'otlp_proto',
+    maxMessageBytes: 64 * 1024,
+    onDrop: (drop) => drops.push({ reason: drop.reason, spans: drop.spans, ...(drop.operationName ? { operationName: drop.operationName } : {}) }),
+  })
+  sender.append(clientSpan(1, 0n, 1n, { tagBytes: 4000 }))
+  const first = sender.flush() // seals span 1; the broker refuses it and the limit drops to ~2 KiB
+  sender.append(clientSpan(2, 0n, 2n, { tagBytes: 3000 })) // fits the old limit, so it is not trimmed
+  await first
+  assert.ok(sender.stats().maxMessageBytes < 4096)
+  await sender.flush() // span 2's record is over the lowered limit: dropped while sealing
+  await sender.close()
+  const stats = sender.stats()
+  assert.equal(stats.spansDropped.too_large, 2)
+  assert.equal(stats.spansDelivered, 0)
+  assert.equal(stats.spansAppended, stats.spansDelivered + droppedSpans(stats))
+  // The broker's refusal drops record 1; sealing drops span 2 (named, as a span drop is).
+  assert.deepEqual(drops, [{ reason: 'too_large', spans: 1 }, { reason: 'too_large', spans: 1, operationName: 'op-2' }])
+  assert.equal(producer.acked.length, 0)
+})
