@@ -427,7 +427,7 @@ export class KafkaSender {
   /** The broker refused `batch` as too large: split it in two and lower the limit. */
   private split(batch: Batch): Batch[] | undefined {
     return this.sealer.split(batch, (from, to) => {
-      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.value.length}-byte record as too large; lowering maxMessageBytes from ${from} to ${to} (check the topic's max.message.bytes)`)
+      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.size}-byte record as too large; lowering maxMessageBytes from ${from} to ${to} (check the topic's max.message.bytes)`)
     })
   }
 
@@ -435,14 +435,14 @@ export class KafkaSender {
     const report = batch.report
     if (result.delivered) {
       this.counts.delivered += batch.spanCount
-      this.counts.batchesDelivered++
-      this.counts.bytesDelivered += batch.value.length
+      this.counts.batchesDelivered += batch.records?.length ?? 1
+      this.counts.bytesDelivered += batch.size
       report.delivered += batch.spanCount
     } else {
       this.counts.dropped[result.reason] += batch.spanCount
       report.dropped += batch.spanCount
       report.error ??= result.error
-      this.notifyDrop({ reason: result.reason, spans: batch.spanCount, bytes: batch.value.length, seqNo: batch.seqNo }, `jaeger-kafka: dropped batch ${batch.seqNo} (${batch.spanCount} spans, ${batch.value.length} bytes): ${result.error}`)
+      this.notifyDrop({ reason: result.reason, spans: batch.spanCount, bytes: batch.size, seqNo: batch.seqNo }, `jaeger-kafka: dropped batch ${batch.seqNo} (${batch.spanCount} spans, ${batch.size} bytes): ${result.error}`)
     }
     report.pending--
     if (report.pending === 0) {

@@ -24,10 +24,12 @@ class AckingProducer implements KafkaProducer {
   readonly acked: { key: unknown; value: Uint8Array; headers: KafkaHeaders }[] = []
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
+  /** Records per produce call. */
+  readonly sends: number[] = []
   send(request: ProduceRequest): Promise<void> {
-    const message = request.messages[0]
-    if (!message?.value) return Promise.reject(new Error('no record'))
-    if (message.value.length > this.brokerMaxBytes) return Promise.reject(new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, 'Cannot produce: too large'))
+    this.sends.push(request.messages.length)
+    if (request.messages.some((m) => !m.value)) return Promise.reject(new Error('no record'))
+    if (request.messages.some((m) => m.value!.length > this.brokerMaxBytes)) return Promise.reject(new JaegerKafkaError(ErrorCodes.MESSAGE_TOO_LARGE, 'Cannot produce: too large'))
     for (const m of request.messages) this.acked.push({ key: m.key, value: m.value!, headers: { ...m.headers } })
     return Promise.resolve()
   }
@@ -147,6 +149,7 @@ test('jaeger_proto: one model.Span per record with its process, keyed by the tra
   await sender.flush()
   await sender.close()
   assert.equal(producer.acked.length, sent)
+  assert.deepEqual(producer.sends, [sent], 'the records of one flush go in one produce call')
   const ids = new Set<bigint>()
   for (const record of producer.acked) {
     const { process, span } = decodeJaegerProtoSpan(record.value)
@@ -322,4 +325,27 @@ test('a span sized for the old limit whose record is over a lowered one is dropp
   // The broker's refusal drops record 1; sealing drops span 2 (named, as a span drop is).
   assert.deepEqual(drops, [{ reason: 'too_large', spans: 1 }, { reason: 'too_large', spans: 1, operationName: 'op-2' }])
   assert.equal(producer.acked.length, 0)
+})
+
+test('protobuf encodings: one produce call carries up to maxMessageBytes of records; a refused call is split by records', async () => {
+  const producer = new AckingProducer()
+  const sender = newSender(producer, { encoding: 'jaeger_proto', maxMessageBytes: 4096 })
+  let id = 0
+  for (let t = 1; t <= 40; t++) sender.append(clientSpan(++id, 0n, BigInt(t), { tagBytes: 100 }))
+  await sender.flush()
+  assert.equal(producer.acked.length, 40)
+  assert.ok(producer.sends.length > 1 && producer.sends.length < 40, `produce calls: ${producer.sends.join(',')}`)
+  assert.equal(producer.sends.reduce((a, b) => a + b, 0), 40)
+  // A call the broker refuses (a record over its limit) is sent again as halves; only the big record is dropped.
+  producer.brokerMaxBytes = 1000
+  for (let t = 1; t <= 7; t++) sender.append(clientSpan(++id, 0n, BigInt(100 + t), { tagBytes: 100 }))
+  sender.append(clientSpan(++id, 0n, 200n, { tagBytes: 1500 }))
+  await sender.flush()
+  await sender.close()
+  const stats = sender.stats()
+  assert.equal(stats.spansDelivered, 47)
+  assert.equal(stats.spansDropped.too_large, 1)
+  assert.equal(stats.batchesDelivered, 47, 'records delivered')
+  assert.deepEqual(new Set(producer.acked.map((r) => r.key)).size, 47)
+  for (const record of producer.acked) assert.equal(record.key, traceIdKey(decodeJaegerProtoSpan(record.value).span))
 })
