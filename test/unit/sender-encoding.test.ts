@@ -349,3 +349,22 @@ test('protobuf encodings: one produce call carries up to maxMessageBytes of reco
   assert.deepEqual(new Set(producer.acked.map((r) => r.key)).size, 47)
   for (const record of producer.acked) assert.equal(record.key, traceIdKey(decodeJaegerProtoSpan(record.value).span))
 })
+
+test('protobuf encodings: at most 1000 records per produce call, and record overhead counts against maxMessageBytes', async () => {
+  const producer = new AckingProducer()
+  const sender = newSender(producer, { encoding: 'jaeger_proto' })
+  for (let t = 1; t <= 2500; t++) sender.append(clientSpan(t, 0n, BigInt(t)))
+  await sender.flush()
+  assert.deepEqual(producer.sends, [1000, 1000, 500])
+  const small = new AckingProducer()
+  const limited = newSender(small, { encoding: 'jaeger_proto', maxMessageBytes: 2048 })
+  for (let t = 1; t <= 12; t++) limited.append(clientSpan(t, 0n, BigInt(t)))
+  await limited.flush()
+  const recordBytes = small.acked[0]!.value.length
+  const perCall = Math.floor(2048 / (recordBytes + 256))
+  assert.ok(perCall >= 1 && perCall < Math.floor(2048 / recordBytes), `${recordBytes}-byte records`)
+  assert.equal(small.sends[0], perCall)
+  assert.equal(small.sends.reduce((a, b) => a + b, 0), 12)
+  await sender.close()
+  await limited.close()
+})
