@@ -8,11 +8,13 @@
 //            | rdkafka-remote | rdkafka-fast (Node only)
 //            | null-remote | null-fast (our sender with a producer that acks at once)
 // env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka),
+//      BENCH_ENCODING (kafka and null variants: the sender's `encoding`, default jaeger_thrift),
 //      BENCH_YIELD (immediate | timeout: override the runtime's yield, to reproduce the Deno finding)
 import { createRequire } from 'node:module'
 import process from 'node:process'
 import { getKafkaSender, initTracer, KafkaReporter, KafkaSender } from '../senders/index.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
+import { parseSpanEncoding } from '../src/kafka/span-record.ts'
 
 const require = createRequire(import.meta.url)
 // deno-lint-ignore no-explicit-any
@@ -46,7 +48,12 @@ async function producerFor(kind: 'kafkajs' | 'rdkafka', compression: 'none' | 'g
 }
 
 // Bench settings: a flush waits for every ack (no early timeout).
-const senderTuning = { topic, flushTimeoutMs: 600_000, closeTimeoutMs: 60_000 }
+const senderTuning = {
+  topic,
+  flushTimeoutMs: 600_000,
+  closeTimeoutMs: 60_000,
+  ...(process.env.BENCH_ENCODING ? { encoding: parseSpanEncoding(process.env.BENCH_ENCODING, 'BENCH_ENCODING') } : {}),
+}
 
 async function makeTracer(): Promise<{ tracer: Loose; reporter: Loose; sender?: KafkaSender }> {
   const config = { serviceName: 'users-api', sampler: { type: 'const', param: 1 } }

@@ -7,21 +7,28 @@
  */
 import kafkajs from 'kafkajs'
 import { kafkaConfigFromEnv, parseBrokers } from '../senders/kafka-config.ts'
-import { decodeBatch, traceIdHex } from '../src/codec/thrift/index.ts'
-import type { JaegerBatch } from '../src/codec/thrift/index.ts'
+import { SPAN_ENCODING_HEADER, encodingFromHeader, parseSpanEncoding } from '../src/kafka/span-record.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import { parseFlags, positiveInteger } from './args.ts'
 import type { CliIo } from './io.ts'
+import { decodeRecordView, sniffEncoding } from './record-view.ts'
+import type { RecordView } from './record-view.ts'
 
 export const INSPECT_HELP = `Usage: jaeger-kafka inspect [flags]
 
-Print the spans in the records of a span topic: service, span count, trace ids and
-operations per record, then totals. Records that are not jaeger.thrift Batches are
-listed with the reason. Reads from the beginning to the current end; commits nothing.
+Print the spans in the records of a span topic: encoding, service, span count, trace
+ids and operations per record, then totals. Reads jaeger_thrift, otlp_proto and
+jaeger_proto records, by their jaeger-kafka-encoding header; a record without one is
+read as --encoding, else its encoding is guessed from its bytes. Records that do not
+decode are listed with the reason. Reads from the beginning to the current end;
+commits nothing.
 
 Flags (environment variable in brackets):
   --brokers LIST      Kafka bootstrap brokers [JAEGER_KAFKA_BROKERS] (default 127.0.0.1:9092)
   --topic NAME        topic to read [JAEGER_KAFKA_TOPIC] (default jaeger-spans)
   --max-records N     stop after N records (default: all)
+  --encoding NAME     encoding of records without the header: jaeger_thrift, otlp_proto
+                      or jaeger_proto (default: guessed from the bytes)
   --spans             one line per span (trace id, span id, parent, operation, duration)
   --json              one JSON object per record instead of text
   --help              this text
@@ -33,6 +40,7 @@ const FLAGS = {
   brokers: { type: 'string' },
   topic: { type: 'string' },
   'max-records': { type: 'string' },
+  encoding: { type: 'string' },
   spans: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -48,27 +56,29 @@ function summarizeOperations(ops: readonly string[]): string {
   return counts.size > 8 ? `${shown.join(', ')}, +${counts.size - 8} more` : shown.join(', ')
 }
 
-/** A text block (or JSON line) describing one decoded batch. */
-export function describeBatch(batch: JaegerBatch, where: { partition: number; offset: string; bytes: number }, withSpans: boolean, json: boolean): string {
+/** A text block (or JSON line) describing one decoded record. */
+export function describeRecord(record: RecordView, where: { partition: number; offset: string; bytes: number; key?: string }, withSpans: boolean, json: boolean): string {
   const traces = new Map<string, string[]>()
-  for (const span of batch.spans) {
-    const id = traceIdHex(span.traceIdHigh, span.traceIdLow)
+  for (const span of record.spans) {
+    const id = span.traceId
     const ops = traces.get(id) ?? []
     ops.push(span.operationName)
     traces.set(id, ops)
   }
   if (json) {
     return JSON.stringify({
-      partition: where.partition, offset: where.offset, bytes: where.bytes, service: batch.process.serviceName,
-      spans: batch.spans.length, seqNo: batch.seqNo?.toString(),
-      stats: batch.stats && Object.fromEntries(Object.entries(batch.stats).map(([k, v]) => [k, String(v)])),
+      partition: where.partition, offset: where.offset, bytes: where.bytes, key: where.key, encoding: record.encoding, service: record.services.join(','),
+      spans: record.spans.length, seqNo: record.seqNo?.toString(),
+      stats: record.stats && Object.fromEntries(Object.entries(record.stats).map(([k, v]) => [k, String(v)])),
       traces: [...traces].map(([traceId, operations]) => ({ traceId, operations })),
     })
   }
-  const lines = [`partition ${where.partition} offset ${where.offset}  service=${batch.process.serviceName}  spans=${batch.spans.length}  traces=${traces.size}  bytes=${where.bytes}${batch.seqNo !== undefined ? `  seqNo=${batch.seqNo}` : ''}`]
+  const encoding = record.encoding === 'jaeger_thrift' ? '' : `  encoding=${record.encoding}`
+  const key = record.encoding !== 'jaeger_thrift' && where.key !== undefined ? `  key=${where.key}` : ''
+  const lines = [`partition ${where.partition} offset ${where.offset}${encoding}  service=${record.services.join(',')}  spans=${record.spans.length}  traces=${traces.size}  bytes=${where.bytes}${key}${record.seqNo !== undefined ? `  seqNo=${record.seqNo}` : ''}`]
   if (withSpans) {
-    for (const span of batch.spans) {
-      lines.push(`  ${traceIdHex(span.traceIdHigh, span.traceIdLow)}  span ${hex(span.spanId)}  parent ${hex(span.parentSpanId)}  ${span.operationName}  ${span.duration} µs`)
+    for (const span of record.spans) {
+      lines.push(`  ${span.traceId}  span ${hex(span.spanId)}  parent ${hex(span.parentSpanId)}  ${span.operationName}  ${span.duration} µs`)
     }
   } else {
     for (const [traceId, ops] of traces) lines.push(`  trace ${traceId}  ${summarizeOperations(ops)}`)
@@ -85,6 +95,7 @@ export async function runInspect(argv: readonly string[], io: CliIo): Promise<nu
   const config = kafkaConfigFromEnv({ ...io.env, JAEGER_KAFKA_BROKERS: (flags.brokers as string | undefined) ?? io.env.JAEGER_KAFKA_BROKERS ?? '127.0.0.1:9092' }, io.readFile)
   const topic = (flags.topic as string | undefined) ?? config?.topic ?? 'jaeger-spans'
   const maxRecords = positiveInteger('--max-records', flags['max-records']) ?? Number.POSITIVE_INFINITY
+  const fallback: SpanEncoding | undefined = flags.encoding === undefined ? undefined : parseSpanEncoding(flags.encoding, '--encoding')
   const kafka = new kafkajs.Kafka({
     clientId: 'jaeger-kafka-inspect', brokers: parseBrokers(config?.brokers ?? []), logLevel: kafkajs.logLevel.NOTHING,
     ...(config?.ssl !== undefined ? { ssl: config.ssl } : {}), ...(config?.sasl !== undefined ? { sasl: config.sasl } : {}),
@@ -101,7 +112,7 @@ export async function runInspect(argv: readonly string[], io: CliIo): Promise<nu
     return 1
   }
   const pending = new Set(ends.filter((e) => e.high > e.low).map((e) => e.partition))
-  const totals = { records: 0, spans: 0, invalid: 0, services: new Set<string>(), traces: new Set<string>() }
+  const totals = { records: 0, spans: 0, invalid: 0, services: new Set<string>(), traces: new Set<string>(), encodings: new Map<SpanEncoding, number>() }
   const groupId = `jaeger-kafka-inspect-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
   if (pending.size > 0) {
     const consumer = kafka.consumer({ groupId })
@@ -116,16 +127,23 @@ export async function runInspect(argv: readonly string[], io: CliIo): Promise<nu
           if (!pending.has(partition) || offset >= end || totals.records >= maxRecords) return
           totals.records++
           const bytes = message.value ?? new Uint8Array(0)
+          const header = message.headers?.[SPAN_ENCODING_HEADER]
+          const headerValue = header === undefined ? undefined : String(Array.isArray(header) ? header[0] : header)
+          const encoding = headerValue === undefined ? (fallback ?? sniffEncoding(bytes)) : encodingFromHeader(headerValue)
           try {
-            const batch = decodeBatch(bytes)
-            totals.spans += batch.spans.length
-            totals.services.add(batch.process.serviceName)
-            for (const span of batch.spans) totals.traces.add(traceIdHex(span.traceIdHigh, span.traceIdLow))
-            io.out(describeBatch(batch, { partition, offset: message.offset, bytes: bytes.length }, Boolean(flags.spans), Boolean(flags.json)))
+            if (encoding === undefined) throw new Error(`unknown ${SPAN_ENCODING_HEADER} header "${headerValue}"`)
+            const record = decodeRecordView(bytes, encoding)
+            totals.spans += record.spans.length
+            for (const service of record.services) totals.services.add(service)
+            for (const span of record.spans) totals.traces.add(span.traceId)
+            totals.encodings.set(encoding, (totals.encodings.get(encoding) ?? 0) + 1)
+            const where = { partition, offset: message.offset, bytes: bytes.length, ...(message.key ? { key: String(message.key) } : {}) }
+            io.out(describeRecord(record, where, Boolean(flags.spans), Boolean(flags.json)))
           } catch (error) {
             totals.invalid++
             const reason = (error as Error).message
-            io.out(flags.json ? JSON.stringify({ partition, offset: message.offset, bytes: bytes.length, error: reason }) : `partition ${partition} offset ${message.offset}  not a jaeger.thrift Batch (${bytes.length} bytes): ${reason}`)
+            const what = encoding === undefined ? 'an unknown encoding' : `a valid ${encoding} record`
+            io.out(flags.json ? JSON.stringify({ partition, offset: message.offset, bytes: bytes.length, encoding, error: reason }) : `partition ${partition} offset ${message.offset}  not ${what} (${bytes.length} bytes): ${reason}`)
           }
           if (offset + 1n >= end) pending.delete(partition)
           if (pending.size === 0 || totals.records >= maxRecords) resolve()
@@ -136,7 +154,8 @@ export async function runInspect(argv: readonly string[], io: CliIo): Promise<nu
     await admin.deleteGroups([groupId]).catch(() => {}) // it committed nothing; leave no trace of it
   }
   await admin.disconnect()
-  const summary = `${totals.records} records, ${totals.spans} spans, ${totals.traces.size} traces, ${totals.services.size} services, ${totals.invalid} not jaeger.thrift Batches`
+  const byEncoding = [...totals.encodings].map(([encoding, n]) => `${encoding}: ${n}`).join(', ')
+  const summary = `${totals.records} records${byEncoding ? ` (${byEncoding})` : ''}, ${totals.spans} spans, ${totals.traces.size} traces, ${totals.services.size} services, ${totals.invalid} undecodable`
   if (flags.json) io.err(summary)
   else io.out(summary)
   return 0

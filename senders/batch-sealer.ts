@@ -6,12 +6,23 @@
  * broker refused as too large. The Batch byte layout is the codec's
  * (`assembleBatch()`, `batchParts()`); this file only decides which spans go
  * together.
+ *
+ * The encoding decides what sealing makes: `jaeger_thrift` one Batch of the
+ * open spans (record key `<senderId>-<seqNo>`); `otlp_proto` and
+ * `jaeger_proto` per-trace records keyed by trace id (`trace-records.ts`),
+ * built from the structured spans kept next to their Thrift bytes (which
+ * still size the open batch and drive trimming), and sent up to
+ * `maxMessageBytes` of records per produce call (one record per call made
+ * jaeger_proto ~45× slower on kafkajs).
  * @module
  */
 import { assembleBatch, batchEncodedSize, batchParts } from '../src/codec/thrift/jaeger-encode.ts'
-import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
-import type { SealedBatch } from './delivery-queue.ts'
+import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
+import type { SealedBatch, SealedRecord } from './delivery-queue.ts'
 import type { SenderCallback } from './sender-types.ts'
+import { traceRecords } from './trace-records.ts'
+import type { TraceRecordDrop } from './trace-records.ts'
 
 /** Smallest accepted `maxMessageBytes`. */
 export const MIN_MAX_MESSAGE_BYTES = 1024
@@ -27,6 +38,19 @@ export interface BatchReport {
   /** Set while a flush() call waits on this report. */
   onComplete?: () => void
 }
+
+/**
+ * Bytes one record adds to a produce request besides its value: key (≤ 32),
+ * the three headers (~90) and record framing, rounded up. Several records go
+ * in one call only while their sum stays within maxMessageBytes, because the
+ * broker limits the whole record batch (`message.max.bytes`).
+ */
+const RECORD_OVERHEAD_BYTES = 256
+/**
+ * Most records per produce call. Measured with kafkajs, 20k one-span
+ * jaeger_proto records: 100 per call 11.6k spans/s, 1000 per call 16.4k.
+ */
+const MAX_RECORDS_PER_CALL = 1000
 
 /** A sealed batch of the sender. */
 export type Batch = SealedBatch<BatchReport>
@@ -50,7 +74,12 @@ export class BatchSealer {
   maxMessageBytes: number
   /** Batches sealed so far (the last `Batch.seqNo`). */
   seqNo = 0
+  readonly encoding: SpanEncoding
   private processBytes: Uint8Array | undefined
+  /** The structured process (protobuf encodings only). */
+  private process: JaegerProcess | undefined
+  /** The structured open spans, parallel to `openParts` (protobuf encodings only). */
+  private openSpans: JaegerSpan[] = []
   /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
   private overhead = batchEncodedSize(0, 0, true, true)
   private openParts: Uint8Array[] = []
@@ -58,10 +87,19 @@ export class BatchSealer {
   /** Random per-sender id: record keys are `<senderId>-<seqNo>`. */
   private readonly senderId = randomId()
   private readonly clientStats: () => ClientStats
+  private readonly onDrop: (drop: TraceRecordDrop) => void
 
-  constructor(maxMessageBytes: number, clientStats: () => ClientStats) {
+  /** `onDrop` counts a span sealing could not fit in any record (protobuf encodings). */
+  constructor(maxMessageBytes: number, clientStats: () => ClientStats, encoding: SpanEncoding = 'jaeger_thrift', onDrop: (drop: TraceRecordDrop) => void = () => {}) {
     this.maxMessageBytes = maxMessageBytes
     this.clientStats = clientStats
+    this.encoding = encoding
+    this.onDrop = onDrop
+  }
+
+  /** Whether add() needs the structured span too. */
+  get needsStructured(): boolean {
+    return this.encoding !== 'jaeger_thrift'
   }
 
   /** Spans in the open batch. */
@@ -85,8 +123,9 @@ export class BatchSealer {
   }
 
   /** Use `bytes` (an encoded Process) for the batches sealed from now on. */
-  setProcess(bytes: Uint8Array): void {
+  setProcess(bytes: Uint8Array, process?: JaegerProcess): void {
     this.processBytes = bytes
+    this.process = process
     this.overhead = batchEncodedSize(bytes.length, 0, true, true)
   }
 
@@ -100,16 +139,18 @@ export class BatchSealer {
     return this.openParts.length > 0 && this.processBytes !== undefined && this.overhead + this.openBytes + length > this.maxMessageBytes
   }
 
-  /** Add an encoded span to the open batch. */
-  add(bytes: Uint8Array): void {
+  /** Add an encoded span (and, for protobuf encodings, the span itself) to the open batch. */
+  add(bytes: Uint8Array, span?: JaegerSpan): void {
     this.openParts.push(bytes)
     this.openBytes += bytes.length
+    if (span) this.openSpans.push(span)
   }
 
   /** Empty the open batch, returning what it held (spans that can never be sealed). */
   discardOpen(): { count: number; bytes: number } {
     const result = { count: this.openParts.length, bytes: this.openBytes }
     this.openParts = []
+    this.openSpans = []
     this.openBytes = 0
     return result
   }
@@ -118,6 +159,7 @@ export class BatchSealer {
   seal(report: BatchReport): Batch[] {
     const process = this.processBytes
     if (this.openParts.length === 0 || !process) return []
+    if (this.encoding !== 'jaeger_thrift') return this.sealTraces(report)
     const parts = this.openParts
     this.openParts = []
     this.openBytes = 0
@@ -145,12 +187,27 @@ export class BatchSealer {
    * a batch of one span.
    */
   split(batch: Batch, onLowered: (from: number, to: number) => void): Batch[] | undefined {
-    const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.value.length / 2)))
+    const records = batch.records
+    if (records && records.length > 1) {
+      // Several records refused together: which one (or their sum) was too
+      // large is unknown, so keep the limit and send them in two halves; a
+      // single record refused later lowers it.
+      const half = Math.ceil(records.length / 2)
+      batch.report.pending += 1
+      return [this.unit(records.slice(0, half), batch.seqNo, batch.report), this.unit(records.slice(half), batch.seqNo, batch.report)]
+    }
+    const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.size / 2)))
     if (lowered < this.maxMessageBytes) {
       onLowered(this.maxMessageBytes, lowered)
       this.maxMessageBytes = lowered
     }
     if (batch.spanCount < 2) return undefined
+    if (batch.spans) {
+      const spans = batch.spans
+      const half = Math.ceil(spans.length / 2)
+      batch.report.pending += 1
+      return [this.buildTrace(batch.key, spans.slice(0, half), batch.seqNo, batch.report), this.buildTrace(batch.key, spans.slice(half), batch.seqNo, batch.report)]
+    }
     const { process, spans } = batchParts(batch.value, batch.processLength, batch.spanLengths)
     const half = Math.ceil(spans.length / 2)
     batch.report.pending += 1
@@ -160,11 +217,61 @@ export class BatchSealer {
     ]
   }
 
+  /** Protobuf encodings: per-trace records of the open spans; spans no record can hold go to `onDrop`. */
+  private sealTraces(report: BatchReport): Batch[] {
+    const spans = this.openSpans
+    this.openParts = []
+    this.openSpans = []
+    this.openBytes = 0
+    const { records, drops } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, this.maxMessageBytes)
+    for (const drop of drops) this.onDrop(drop)
+    // One produce call per up to maxMessageBytes of records (with their keys,
+    // headers and framing) and MAX_RECORDS_PER_CALL records, not one per record.
+    const units: SealedRecord[][] = []
+    let bytes = 0
+    for (const record of records) {
+      const last = units[units.length - 1]
+      const size = record.value.length + RECORD_OVERHEAD_BYTES
+      if (last && last.length < MAX_RECORDS_PER_CALL && bytes + size <= this.maxMessageBytes) {
+        last.push(record)
+        bytes += size
+      } else {
+        units.push([record])
+        bytes = size
+      }
+    }
+    report.pending += units.length
+    return units.map((unit) => this.unit(unit, ++this.seqNo, report))
+  }
+
+  /** A batch of `records` sent in one produce call (a single record is sent as itself). */
+  private unit(records: readonly SealedRecord[], seqNo: number, report: BatchReport): Batch {
+    const only = records[0] as SealedRecord
+    if (records.length === 1) return this.traceBatch(only.key, only.value, only.spans, seqNo, report)
+    const spans = records.flatMap((record) => record.spans)
+    const size = records.reduce((sum, record) => sum + record.value.length, 0)
+    return { seqNo, key: only.key, value: only.value, size, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans, records }
+  }
+
+  /** Re-encode `spans` of one trace (a half of a record the broker refused). */
+  private buildTrace(key: string, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
+    const { records } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, Number.MAX_SAFE_INTEGER)
+    const record = records[0]
+    if (records.length !== 1 || !record) throw new Error(`re-encoding ${spans.length} spans of trace ${key} failed`)
+    return this.traceBatch(key, record.value, record.spans, seqNo, report)
+  }
+
+  private traceBatch(key: string, value: Uint8Array, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
+    return { seqNo, key, value, size: value.length, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans }
+  }
+
   private build(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {
+    const value = assembleBatch({ process, spans, seqNo: BigInt(seqNo), stats })
     return {
       seqNo,
       key: `${this.senderId}-${seqNo}`,
-      value: assembleBatch({ process, spans, seqNo: BigInt(seqNo), stats }),
+      value,
+      size: value.length,
       spanCount: spans.length,
       spanLengths: spans.map((span) => span.length),
       processLength: process.length,

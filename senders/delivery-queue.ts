@@ -15,7 +15,8 @@
 import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
-import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
+import type { ClientStats, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 import { backoffDelay } from '../src/retry.ts'
 import type { ResolvedRetry } from '../src/retry.ts'
 import { Deque } from './deque.ts'
@@ -34,12 +35,37 @@ export interface SealedBatch<R = unknown> {
   readonly processLength: number
   /** The ClientStats written into `value`. */
   readonly stats: ClientStats
-  /** Record key: stable across retries (same partition), unique per batch. */
+  /** Record key: stable across retries (same partition); unique per batch for Thrift, the trace id for protobuf encodings. */
   readonly key: string
+  /** Payload encoding (absent: `jaeger_thrift`). */
+  readonly encoding?: SpanEncoding
+  /** The spans of a protobuf record (to split it without decoding); absent for Thrift. */
+  readonly spans?: readonly JaegerSpan[]
+  /**
+   * Protobuf encodings: the records sent together in one produce call (each
+   * with its own trace-id key); `value` is then unused and `size` their total.
+   * Absent for Thrift: the one record is `key` + `value`.
+   */
+  readonly records?: readonly SealedRecord[]
+  /** Bytes this batch holds (`value.length`, or the records' total). */
+  readonly size: number
   /** Owner bookkeeping; opaque to the queue. */
   readonly report: R
   attempts: number
   state: 'queued' | 'inflight' | 'settled'
+}
+
+/** One record of a multi-record batch. */
+export interface SealedRecord {
+  readonly key: string
+  readonly value: Uint8Array
+  readonly spans: readonly JaegerSpan[]
+}
+
+/** The produce messages of `batch`: its one record, or each of its records. */
+function messagesOf(batch: SealedBatch): { key: string; value: Uint8Array; headers: Record<string, string> }[] {
+  if (!batch.records) return [{ key: batch.key, value: batch.value, headers: spanRecordHeaders(batch.spanCount, batch.encoding) }]
+  return batch.records.map((record) => ({ key: record.key, value: record.value, headers: spanRecordHeaders(record.spans.length, batch.encoding) }))
 }
 
 /** How a batch ended. */
@@ -127,7 +153,7 @@ export class DeliveryQueue<R> {
   enqueue(batch: SealedBatch<R>): void {
     batch.state = 'queued'
     this.waiting.push(batch)
-    this.bytes += batch.value.length
+    this.bytes += batch.size
     this.spans += batch.spanCount
     this.enforceCapacity()
     this.schedulePump()
@@ -200,7 +226,7 @@ export class DeliveryQueue<R> {
     try {
       sending = this.options.producer.send({
         topic: this.options.topic,
-        messages: [{ key: batch.key, value: batch.value, headers: spanRecordHeaders(batch.spanCount) }],
+        messages: messagesOf(batch),
       })
     } catch (error) {
       sending = Promise.reject(error)
@@ -236,15 +262,15 @@ export class DeliveryQueue<R> {
         parts = undefined
       }
       if (!parts || parts.length === 0) {
-        this.settle(batch, { delivered: false, reason: 'too_large', error: `Cannot send span: the broker rejected a ${batch.value.length}-byte record as too large` })
+        this.settle(batch, { delivered: false, reason: 'too_large', error: `Cannot send span: the broker rejected a ${batch.size}-byte record as too large` })
       } else {
-        this.bytes -= batch.value.length
+        this.bytes -= batch.size
         this.spans -= batch.spanCount
         batch.state = 'settled'
         for (let i = parts.length - 1; i >= 0; i--) {
           const part = parts[i] as SealedBatch<R>
           part.state = 'queued'
-          this.bytes += part.value.length
+          this.bytes += part.size
           this.spans += part.spanCount
           this.retry.unshift(part)
         }
@@ -275,7 +301,7 @@ export class DeliveryQueue<R> {
 
   private settle(batch: SealedBatch<R>, result: Settlement): void {
     if (batch.state !== 'settled') {
-      this.bytes -= batch.value.length
+      this.bytes -= batch.size
       this.spans -= batch.spanCount
     }
     batch.state = 'settled'

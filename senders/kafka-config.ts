@@ -9,6 +9,8 @@
 import type { KafkaSaslOptions, KafkaTlsOptions } from '../src/kafka/types.ts'
 import type { KafkaCompression, KafkaProducer } from '../src/kafka/types.ts'
 import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/types.ts'
+import { parseSpanEncoding } from '../src/kafka/span-record.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import type { RetryOptions } from '../src/retry.ts'
 import type { KafkaSenderOptions } from './kafka-sender.ts'
 
@@ -21,6 +23,8 @@ export interface KafkaReporterConfig {
   brokers?: string[] | string
   /** Span topic (default `jaeger-spans`). */
   topic?: string
+  /** Record format: `jaeger_thrift` (default), `otlp_proto` or `jaeger_proto` (see `KafkaSenderOptions.encoding`). */
+  encoding?: SpanEncoding
   clientId?: string
   /** `none` (default) or `gzip` with kafkajs; more with the node-rdkafka adapter. */
   compression?: KafkaCompression
@@ -46,6 +50,7 @@ export interface KafkaReporterConfig {
 export const KAFKA_ENV = {
   BROKERS: 'JAEGER_KAFKA_BROKERS',
   TOPIC: 'JAEGER_KAFKA_TOPIC',
+  ENCODING: 'JAEGER_KAFKA_ENCODING',
   CLIENT_ID: 'JAEGER_KAFKA_CLIENT_ID',
   COMPRESSION: 'JAEGER_KAFKA_COMPRESSION',
   SSL: 'JAEGER_KAFKA_SSL',
@@ -125,6 +130,8 @@ export function kafkaConfigFromEnv(env: Env, readFile: (path: string, variable: 
   const config: KafkaReporterConfig = { brokers: parseBrokers(brokers) }
   const topic = value(env, KAFKA_ENV.TOPIC)
   if (topic !== undefined) config.topic = topic
+  const encoding = value(env, KAFKA_ENV.ENCODING)?.toLowerCase()
+  if (encoding !== undefined) config.encoding = parseSpanEncoding(encoding, KAFKA_ENV.ENCODING)
   const clientId = value(env, KAFKA_ENV.CLIENT_ID)
   if (clientId !== undefined) config.clientId = clientId
   const compression = value(env, KAFKA_ENV.COMPRESSION)?.toLowerCase()
@@ -203,6 +210,7 @@ export function senderOptionsFromConfig(config: KafkaReporterConfig): KafkaSende
     if (config.sasl !== undefined) options.kafka.sasl = config.sasl
   }
   if (config.topic !== undefined) options.topic = config.topic
+  if (config.encoding !== undefined) options.encoding = parseSpanEncoding(config.encoding, 'config.reporter.kafka.encoding')
   if (config.maxMessageBytes !== undefined) options.maxMessageBytes = config.maxMessageBytes
   if (config.maxBufferedBytes !== undefined) options.maxBufferedBytes = config.maxBufferedBytes
   if (config.maxInFlightBatches !== undefined) options.maxInFlightBatches = config.maxInFlightBatches

@@ -9,7 +9,11 @@
  * waits in a byte-bounded buffer and is retried with capped, jittered backoff.
  * Every appended span ends up delivered or counted as dropped with a reason.
  *
- * Record key: `<random sender id>-<seqNo>`. A batch mixes many traces, so no
+ * `encoding` (default `jaeger_thrift`) picks the record format; the
+ * protobuf encodings (`otlp_proto`, `jaeger_proto`) write per-trace records
+ * keyed by trace id instead (see `batch-sealer.ts`, `trace-records.ts`).
+ *
+ * Thrift record key: `<random sender id>-<seqNo>`. A batch mixes many traces, so no
  * trace id describes it (keying by its first span's trace would only pretend
  * to co-locate traces). A per-batch key still spreads records over partitions,
  * keeps a retried record on the partition of its first attempt (which is what
@@ -24,7 +28,8 @@ import { nullLogger, safeLog } from '../src/kafka/logger.ts'
 import type { Logger } from '../src/kafka/logger.ts'
 import { isKafkaProducer } from '../src/kafka/types.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
-import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
+import { DEFAULT_SPAN_TOPIC, parseSpanEncoding } from '../src/kafka/span-record.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../src/codec/thrift/from-jaeger-client.ts'
 import { encodeProcess, encodeSpan } from '../src/codec/thrift/jaeger-encode.ts'
 import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
@@ -61,6 +66,13 @@ export interface KafkaSenderOptions {
   kafka?: KafkajsProducerOptions
   /** Span topic (default `jaeger-spans`). */
   topic?: string
+  /**
+   * Record format: `jaeger_thrift` (default; Batch records for our forwarder),
+   * `otlp_proto` (one `TracesData` per trace per flush) or `jaeger_proto`
+   * (one `model.Span` per record); the protobuf ones are keyed by trace id and
+   * read by Jaeger's Kafka ingester.
+   */
+  encoding?: SpanEncoding
   /** Largest record value in bytes (exact encoded Batch size; default 983616). */
   maxMessageBytes?: number
   /** Most undelivered bytes held while Kafka is unreachable; the oldest batch is dropped beyond it (default 64 MiB). */
@@ -177,7 +189,8 @@ export class KafkaSender {
     this.disconnectOnClose = options.disconnectOnClose ?? this.producer.ownsClient ?? false
     this.metrics = reporterMetrics(options.metrics)
     this.onDrop = options.onDrop
-    this.sealer = new BatchSealer(maxMessageBytes, () => this.clientStats())
+    const encoding = parseSpanEncoding(options.encoding ?? 'jaeger_thrift', '`encoding`')
+    this.sealer = new BatchSealer(maxMessageBytes, () => this.clientStats(), encoding, (drop) => this.dropNew(undefined, drop.reason, drop.bytes, drop.error, drop.span.operationName))
     this.queue = new DeliveryQueue<BatchReport>({
       producer: this.producer,
       topic: this.topic,
@@ -210,7 +223,7 @@ export class KafkaSender {
   /** jaeger-client Sender: the process (service name and tags) every Batch carries. */
   setProcess(process: unknown): void {
     try {
-      this.setEncodedProcess(encodeProcess(fromJaegerClientProcess(process)))
+      this.setJaegerProcessUnchecked(fromJaegerClientProcess(process))
     } catch (error) {
       safeLog(this.logger, 'error', `jaeger-kafka: cannot encode the process: ${describeError(error)}`)
     }
@@ -219,7 +232,7 @@ export class KafkaSender {
   /** Like setProcess(), from a `JaegerProcess` (for callers that are not jaeger-client). */
   setJaegerProcess(process: JaegerProcess): void {
     try {
-      this.setEncodedProcess(encodeProcess(process))
+      this.setJaegerProcessUnchecked(process)
     } catch (error) {
       safeLog(this.logger, 'error', `jaeger-kafka: cannot encode the process: ${describeError(error)}`)
     }
@@ -237,12 +250,18 @@ export class KafkaSender {
       this.counts.appended++
       if (this.closed) return this.dropNew(callback, 'closed', 0, 'Cannot append: the sender is closed', operationNameOf(span))
       let bytes: Uint8Array
+      let structured: JaegerSpan | undefined
       try {
-        bytes = encodeJaegerClientSpan(span)
+        if (this.sealer.needsStructured) {
+          structured = fromJaegerClientSpan(span)
+          bytes = encodeSpan(structured)
+        } else {
+          bytes = encodeJaegerClientSpan(span)
+        }
       } catch (error) {
         return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
       }
-      this.addEncoded(bytes, () => fromJaegerClientSpan(span), callback)
+      this.addEncoded(bytes, () => structured ?? fromJaegerClientSpan(span), callback)
     } catch (error) {
       this.internalError(error, callback)
     }
@@ -342,20 +361,23 @@ export class KafkaSender {
     safeCallback(callback, numSpans, error, this.logger)
   }
 
-  private setEncodedProcess(bytes: Uint8Array): void {
+  private setJaegerProcessUnchecked(process: JaegerProcess): void {
+    const bytes = encodeProcess(process)
     // Spans appended so far belong to the old process.
     if (this.sealer.processChanges(bytes)) this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
-    this.sealer.setProcess(bytes)
+    this.sealer.setProcess(bytes, process)
   }
 
   private addEncoded(bytes: Uint8Array, structured: () => JaegerSpan, callback: SenderCallback | undefined): void {
+    // The protobuf encodings seal from the structured span; Thrift only needs the bytes.
+    let keep = this.sealer.needsStructured ? structured() : undefined
     const maxSpan = this.sealer.maxSpanBytes()
     if (bytes.length > maxSpan) {
       const original = bytes.length
       let trimmed: ReturnType<typeof trimSpan>
       let operationName: string | undefined
       try {
-        const span = structured()
+        const span = keep ?? structured()
         operationName = span.operationName
         trimmed = trimSpan(span, maxSpan)
       } catch {
@@ -365,23 +387,28 @@ export class KafkaSender {
         return this.dropNew(callback, 'too_large', original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
       }
       bytes = trimmed.bytes
+      if (keep) keep = trimmed.span
       this.counts.trimmed++
       this.log('trimmed', 'info', `jaeger-kafka: span "${operationName}" was ${original} bytes (limit ${maxSpan}); sent without ${trimmed.removedLogs} logs and ${trimmed.removedTags} tags, tagged jaeger.truncated=true`)
     }
     if (this.sealer.wouldOverflow(bytes.length)) {
       // Like jaeger-client's UDPSender: the call that fills a batch reports it.
       this.seal({ kind: 'append', callback, pending: 0, delivered: 0, dropped: 0 })
-      this.sealer.add(bytes)
+      this.sealer.add(bytes, keep)
       return
     }
-    this.sealer.add(bytes)
+    this.sealer.add(bytes, keep)
     this.invoke(callback, 0)
   }
 
   /** Seal the open spans into batch(es) owned by `report` and queue them. False when nothing was sealed. */
   private seal(report: BatchReport): boolean {
     const batches = this.sealer.seal(report)
-    if (batches.length === 0) return false
+    if (batches.length === 0) {
+      // Protobuf encodings: every span sealed was dropped (counted); the appending call still gets its one callback.
+      if (report.kind === 'append') this.invoke(report.callback, 0)
+      return false
+    }
     for (const batch of batches) this.queue.enqueue(batch)
     this.metrics.reporterQueueLength.update(this.sealer.openCount + this.queue.bufferedSpans)
     return true
@@ -400,7 +427,7 @@ export class KafkaSender {
   /** The broker refused `batch` as too large: split it in two and lower the limit. */
   private split(batch: Batch): Batch[] | undefined {
     return this.sealer.split(batch, (from, to) => {
-      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.value.length}-byte record as too large; lowering maxMessageBytes from ${from} to ${to} (check the topic's max.message.bytes)`)
+      safeLog(this.logger, 'error', `jaeger-kafka: the broker rejected a ${batch.size}-byte record as too large; lowering maxMessageBytes from ${from} to ${to} (check the topic's max.message.bytes)`)
     })
   }
 
@@ -408,14 +435,14 @@ export class KafkaSender {
     const report = batch.report
     if (result.delivered) {
       this.counts.delivered += batch.spanCount
-      this.counts.batchesDelivered++
-      this.counts.bytesDelivered += batch.value.length
+      this.counts.batchesDelivered += batch.records?.length ?? 1
+      this.counts.bytesDelivered += batch.size
       report.delivered += batch.spanCount
     } else {
       this.counts.dropped[result.reason] += batch.spanCount
       report.dropped += batch.spanCount
       report.error ??= result.error
-      this.notifyDrop({ reason: result.reason, spans: batch.spanCount, bytes: batch.value.length, seqNo: batch.seqNo }, `jaeger-kafka: dropped batch ${batch.seqNo} (${batch.spanCount} spans, ${batch.value.length} bytes): ${result.error}`)
+      this.notifyDrop({ reason: result.reason, spans: batch.spanCount, bytes: batch.size, seqNo: batch.seqNo }, `jaeger-kafka: dropped batch ${batch.seqNo} (${batch.spanCount} spans, ${batch.size} bytes): ${result.error}`)
     }
     report.pending--
     if (report.pending === 0) {

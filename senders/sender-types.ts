@@ -49,9 +49,9 @@ export interface KafkaSenderStats {
   spansTrimmed: number
   /** Spans not delivered, by reason. */
   spansDropped: Record<DropReason, number>
-  /** Batches (Kafka records) sealed so far; also the last `Batch.seqNo`. */
+  /** Batches sealed so far (Thrift: one Kafka record each; protobuf encodings: one produce call of per-trace records); also the last `Batch.seqNo`. */
   batchesSealed: number
-  /** Batches the broker acknowledged. */
+  /** Kafka records the broker acknowledged. */
   batchesDelivered: number
   /** Record value bytes the broker acknowledged. */
   bytesDelivered: number

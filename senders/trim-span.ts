@@ -24,20 +24,20 @@ function approximateTagSize(tag: JaegerTag): number {
  *
  * Steps, each only if the previous result is still too big: (1) all logs
  * removed; (2) the fewest largest tags removed (binary search, O(log n)
- * encodes). Returns the encoded span and what was removed, or `undefined`
+ * encodes). Returns the trimmed span, its encoding and what was removed, or `undefined`
  * when even the bare span (no logs, no tags but the marker) is too big.
  */
-export function trimSpan(span: JaegerSpan, maxBytes: number): { bytes: Uint8Array; removedLogs: number; removedTags: number } | undefined {
+export function trimSpan(span: JaegerSpan, maxBytes: number): { bytes: Uint8Array; span: JaegerSpan; removedLogs: number; removedTags: number } | undefined {
   const tags = (span.tags ?? []).filter((tag) => tag.key !== TRUNCATED_TAG_KEY)
   const removedLogs = span.logs?.length ?? 0
-  const withTags = (kept: readonly JaegerTag[]): Uint8Array => {
+  const withTags = (kept: readonly JaegerTag[]): { bytes: Uint8Array; span: JaegerSpan } => {
     const trimmed: JaegerSpan = { ...span, tags: [...kept, TRUNCATED_TAG] }
     delete trimmed.logs
-    return encodeSpan(trimmed)
+    return { bytes: encodeSpan(trimmed), span: trimmed }
   }
 
   const all = withTags(tags)
-  if (all.length <= maxBytes) return { bytes: all, removedLogs, removedTags: 0 }
+  if (all.bytes.length <= maxBytes) return { ...all, removedLogs, removedTags: 0 }
 
   // Largest tags first; keep the survivors in their original order.
   const bySize = tags.map((tag, index) => ({ index, size: approximateTagSize(tag) })).sort((a, b) => b.size - a.size)
@@ -47,18 +47,18 @@ export function trimSpan(span: JaegerSpan, maxBytes: number): { bytes: Uint8Arra
   }
   let low = 1
   let high = tags.length
-  let best: Uint8Array | undefined
+  let best: { bytes: Uint8Array; span: JaegerSpan } | undefined
   let bestRemoved = 0
   while (low <= high) {
     const mid = (low + high) >> 1
-    const bytes = withTags(keepWithout(mid))
-    if (bytes.length <= maxBytes) {
-      best = bytes
+    const candidate = withTags(keepWithout(mid))
+    if (candidate.bytes.length <= maxBytes) {
+      best = candidate
       bestRemoved = mid
       high = mid - 1
     } else {
       low = mid + 1
     }
   }
-  return best ? { bytes: best, removedLogs, removedTags: bestRemoved } : undefined
+  return best ? { ...best, removedLogs, removedTags: bestRemoved } : undefined
 }

@@ -30,6 +30,12 @@ export function encodingHeaderValue(encoding: SpanEncoding): string {
   return encoding === 'jaeger_thrift' ? SPAN_ENCODING_THRIFT_BATCH : encoding
 }
 
+/** `value` as a span encoding; throws a RangeError naming the allowed values (`name` says where it came from). */
+export function parseSpanEncoding(value: unknown, name: string): SpanEncoding {
+  if (typeof value === 'string' && (SPAN_ENCODINGS as readonly string[]).includes(value)) return value as SpanEncoding
+  throw new RangeError(`${name} must be one of ${SPAN_ENCODINGS.join(', ')}, got ${JSON.stringify(value)}`)
+}
+
 /** The encoding a `jaeger-kafka-encoding` header value names, or undefined for an unknown one. */
 export function encodingFromHeader(value: string): SpanEncoding | undefined {
   if (value === SPAN_ENCODING_THRIFT_BATCH || value === 'jaeger_thrift') return 'jaeger_thrift'
@@ -44,10 +50,10 @@ export const SPAN_COUNT_HEADER = 'jaeger-kafka-span-count'
 /** Default span topic (also `JAEGER_KAFKA_TOPIC`'s default). */
 export const DEFAULT_SPAN_TOPIC = 'jaeger-spans'
 
-/** The headers of a span record holding `spanCount` spans. */
-export function spanRecordHeaders(spanCount: number): Record<string, string> {
+/** The headers of a span record holding `spanCount` spans in `encoding` (default `jaeger_thrift`). */
+export function spanRecordHeaders(spanCount: number, encoding: SpanEncoding = 'jaeger_thrift'): Record<string, string> {
   return {
-    [SPAN_ENCODING_HEADER]: SPAN_ENCODING_THRIFT_BATCH,
+    [SPAN_ENCODING_HEADER]: encodingHeaderValue(encoding),
     [SPAN_SCHEMA_VERSION_HEADER]: SPAN_SCHEMA_VERSION,
     [SPAN_COUNT_HEADER]: String(spanCount),
   }

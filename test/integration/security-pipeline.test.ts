@@ -9,9 +9,9 @@
 // /healthz or /metrics.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import process from 'node:process'
 import kafkajs from 'kafkajs'
 import { test } from '../support/harness.ts'
+import { withEnv } from '../support/env.ts'
 import { createAuthProxy } from '../support/auth-proxy.ts'
 import type { AuthProxy } from '../support/auth-proxy.ts'
 import { uniqueTopic, waitForTrace } from '../support/peers.ts'
@@ -126,20 +126,6 @@ async function produceSpans(topic: string, list: JaegerSpan[]): Promise<void> {
   for (const span of list) sender.appendSpan(span)
   const result = await sender.close()
   assert.equal(result.delivered, list.length)
-}
-
-/** Set variables for the duration of `body`, then restore them. */
-async function withEnv<T>(vars: Record<string, string>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  try {
-    return await body()
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  }
 }
 
 const closeTracer = (tracer: JaegerTracer): Promise<void> => new Promise((resolve) => tracer.close(() => resolve()))

@@ -3,6 +3,7 @@
 // accounting, trimming, retries, the byte-bounded buffer and close().
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
+import { droppedSpans, newTestSender } from '../support/sender-setup.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
 import type { KafkaHeaders, KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
@@ -11,7 +12,6 @@ import { isKafkaReporter, isKafkaSender } from '../../senders/brand.ts'
 import { KafkaReporter } from '../../senders/kafka-reporter.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import type { KafkaSenderOptions } from '../../senders/kafka-sender.ts'
-import { DROP_REASONS } from '../../senders/sender-types.ts'
 import type { DropReason, KafkaSenderStats, SpanDrop } from '../../senders/sender-types.ts'
 import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 
@@ -133,17 +133,11 @@ function clientSpan(id: number, options: { op?: string; tagBytes?: number; tags?
 const PROCESS = { serviceName: 'svc', tags: [clientTag('hostname', 'h1')] }
 
 function newSender(producer: KafkaProducer, options: Partial<KafkaSenderOptions> = {}): KafkaSender {
-  const sender = new KafkaSender({ producer, retry: { initialDelayMs: 1, maxDelayMs: 4 }, ...options })
-  sender.setProcess(PROCESS)
-  return sender
-}
-
-function dropped(stats: KafkaSenderStats): number {
-  return DROP_REASONS.reduce((sum, r) => sum + stats.spansDropped[r], 0)
+  return newTestSender(producer, PROCESS, options)
 }
 
 function assertBalanced(stats: KafkaSenderStats): void {
-  assert.equal(stats.spansAppended, stats.spansDelivered + dropped(stats) + stats.bufferedSpans, 'every span is delivered, dropped or buffered')
+  assert.equal(stats.spansAppended, stats.spansDelivered + droppedSpans(stats) + stats.bufferedSpans, 'every span is delivered, dropped or buffered')
 }
 
 /**

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * How the protobuf encodings cut flushed spans into records, with trace
+ * affinity: every record holds spans of ONE trace and is keyed by its trace id
+ * (lower-case hex, as Jaeger's Kafka exporter writes it), so a trace lands in
+ * one partition.
+ * - `otlp_proto`: one `TracesData` per trace per flush, split in halves while
+ *   it is over `maxBytes`.
+ * - `jaeger_proto`: one `model.Span` (process embedded) per record.
+ * A single span whose record is over `maxBytes` (or fails to encode) is
+ * returned as a drop, for the sender to count.
+ * @module
+ */
+import { describeError } from '../src/errors.ts'
+import { encodeJaegerProtoSpan, traceIdKey } from '../src/codec/jaeger-proto/index.ts'
+import { encodeOtlpTraces } from '../src/codec/otlp/index.ts'
+import type { JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
+
+/** One record's worth of spans of one trace. */
+export interface TraceRecord {
+  key: string
+  value: Uint8Array
+  spans: JaegerSpan[]
+}
+
+/** A span that fits in no record. */
+export interface TraceRecordDrop {
+  reason: 'too_large' | 'encode_error'
+  span: JaegerSpan
+  bytes: number
+  error: string
+}
+
+/** The spans of each trace, in first-seen order of the traces and append order within one. */
+export function groupByTrace(spans: readonly JaegerSpan[]): Map<string, JaegerSpan[]> {
+  const groups = new Map<string, JaegerSpan[]>()
+  for (const span of spans) {
+    const key = traceIdKey(span)
+    const group = groups.get(key)
+    if (group) group.push(span)
+    else groups.set(key, [span])
+  }
+  return groups
+}
+
+function encodeRecord(encoding: Exclude<SpanEncoding, 'jaeger_thrift'>, process: JaegerProcess, spans: readonly JaegerSpan[]): Uint8Array {
+  return encoding === 'otlp_proto' ? encodeOtlpTraces(process, spans) : encodeJaegerProtoSpan(process, spans[0] as JaegerSpan)
+}
+
+/**
+ * Records for `spans` of one trace (`key`): the whole group if it encodes
+ * within `maxBytes`, else its halves, recursively.
+ */
+function cut(
+  encoding: Exclude<SpanEncoding, 'jaeger_thrift'>,
+  process: JaegerProcess,
+  key: string,
+  spans: JaegerSpan[],
+  maxBytes: number,
+  records: TraceRecord[],
+  drops: TraceRecordDrop[],
+): void {
+  let value: Uint8Array | undefined
+  let failure: string | undefined
+  try {
+    value = encodeRecord(encoding, process, spans)
+  } catch (error) {
+    failure = describeError(error)
+  }
+  if (value !== undefined && value.length <= maxBytes) {
+    records.push({ key, value, spans })
+    return
+  }
+  if (spans.length > 1) {
+    const half = Math.ceil(spans.length / 2)
+    cut(encoding, process, key, spans.slice(0, half), maxBytes, records, drops)
+    cut(encoding, process, key, spans.slice(half), maxBytes, records, drops)
+    return
+  }
+  const span = spans[0] as JaegerSpan
+  if (value === undefined) drops.push({ reason: 'encode_error', span, bytes: 0, error: `Cannot encode span "${span.operationName}" as ${encoding}: ${failure}` })
+  else drops.push({ reason: 'too_large', span, bytes: value.length, error: `Cannot send span "${span.operationName}": its ${encoding} record is ${value.length} bytes, over the ${maxBytes}-byte limit` })
+}
+
+/** Cut `spans` into per-trace records of `encoding`, each within `maxBytes`. */
+export function traceRecords(
+  encoding: Exclude<SpanEncoding, 'jaeger_thrift'>,
+  process: JaegerProcess,
+  spans: readonly JaegerSpan[],
+  maxBytes: number,
+): { records: TraceRecord[]; drops: TraceRecordDrop[] } {
+  const records: TraceRecord[] = []
+  const drops: TraceRecordDrop[] = []
+  if (encoding === 'jaeger_proto') {
+    for (const span of spans) cut(encoding, process, traceIdKey(span), [span], maxBytes, records, drops)
+  } else {
+    for (const [key, group] of groupByTrace(spans)) cut(encoding, process, key, group, maxBytes, records, drops)
+  }
+  return { records, drops }
+}
