@@ -101,7 +101,7 @@ test('/metrics and /healthz are served over HTTP with offsets, lag and POST coun
     const after = await scrape()
     for (const p of [0, 1]) assert.equal(sample(after, 'high_watermark', p), Number(end.get(p)))
     assert.match(after, /^jaeger_kafka_forwarder_posts_total\{status="202"\} 10$/m)
-    assert.match(after, /^jaeger_kafka_forwarder_spans_forwarded_total\{topic="[^"]+",partition="0"\} 15$/m)
+    assert.match(after, /^jaeger_kafka_forwarder_spans_forwarded_total\{topic="[^"]+",partition="0",encoding="jaeger_thrift"\} 15$/m)
     assert.match(after, /^jaeger_kafka_forwarder_up 1$/m)
     for (const id of traceIds) await waitForTrace(id, 3)
   } finally {
