@@ -12,7 +12,7 @@
  * @module
  */
 import { describeError } from '../src/errors.ts'
-import { encodeJaegerProtoSpan, traceIdKey } from '../src/codec/jaeger-proto/index.ts'
+import { encodeJaegerProtoProcess, encodeJaegerProtoSpan, traceIdKey } from '../src/codec/jaeger-proto/index.ts'
 import { encodeOtlpTraces } from '../src/codec/otlp/index.ts'
 import type { JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
@@ -44,8 +44,14 @@ export function groupByTrace(spans: readonly JaegerSpan[]): Map<string, JaegerSp
   return groups
 }
 
-function encodeRecord(encoding: Exclude<SpanEncoding, 'jaeger_thrift'>, process: JaegerProcess, spans: readonly JaegerSpan[]): Uint8Array {
-  return encoding === 'otlp_proto' ? encodeOtlpTraces(process, spans) : encodeJaegerProtoSpan(process, spans[0] as JaegerSpan)
+/**
+ * The process as the records take it: `jaeger_proto` copies one encoded
+ * process field into every record (encoded once per seal, not per span).
+ */
+type RecordProcess = { encoding: 'otlp_proto'; process: JaegerProcess } | { encoding: 'jaeger_proto'; process: JaegerProcess | Uint8Array }
+
+function encodeRecord(target: RecordProcess, spans: readonly JaegerSpan[]): Uint8Array {
+  return target.encoding === 'otlp_proto' ? encodeOtlpTraces(target.process, spans) : encodeJaegerProtoSpan(target.process, spans[0] as JaegerSpan)
 }
 
 /**
@@ -53,8 +59,7 @@ function encodeRecord(encoding: Exclude<SpanEncoding, 'jaeger_thrift'>, process:
  * within `maxBytes`, else its halves, recursively.
  */
 function cut(
-  encoding: Exclude<SpanEncoding, 'jaeger_thrift'>,
-  process: JaegerProcess,
+  target: RecordProcess,
   key: string,
   spans: JaegerSpan[],
   maxBytes: number,
@@ -64,7 +69,7 @@ function cut(
   let value: Uint8Array | undefined
   let failure: string | undefined
   try {
-    value = encodeRecord(encoding, process, spans)
+    value = encodeRecord(target, spans)
   } catch (error) {
     failure = describeError(error)
   }
@@ -74,11 +79,12 @@ function cut(
   }
   if (spans.length > 1) {
     const half = Math.ceil(spans.length / 2)
-    cut(encoding, process, key, spans.slice(0, half), maxBytes, records, drops)
-    cut(encoding, process, key, spans.slice(half), maxBytes, records, drops)
+    cut(target, key, spans.slice(0, half), maxBytes, records, drops)
+    cut(target, key, spans.slice(half), maxBytes, records, drops)
     return
   }
   const span = spans[0] as JaegerSpan
+  const encoding = target.encoding
   if (value === undefined) drops.push({ reason: 'encode_error', span, bytes: 0, error: `Cannot encode span "${span.operationName}" as ${encoding}: ${failure}` })
   else drops.push({ reason: 'too_large', span, bytes: value.length, error: `Cannot send span "${span.operationName}": its ${encoding} record is ${value.length} bytes, over the ${maxBytes}-byte limit` })
 }
@@ -93,9 +99,16 @@ export function traceRecords(
   const records: TraceRecord[] = []
   const drops: TraceRecordDrop[] = []
   if (encoding === 'jaeger_proto') {
-    for (const span of spans) cut(encoding, process, traceIdKey(span), [span], maxBytes, records, drops)
+    // An invalid process fails here once; each span then fails (and is counted) with the same error.
+    let field: JaegerProcess | Uint8Array = process
+    try {
+      field = encodeJaegerProtoProcess(process)
+    } catch {}
+    const target: RecordProcess = { encoding, process: field }
+    for (const span of spans) cut(target, traceIdKey(span), [span], maxBytes, records, drops)
   } else {
-    for (const [key, group] of groupByTrace(spans)) cut(encoding, process, key, group, maxBytes, records, drops)
+    const target: RecordProcess = { encoding, process }
+    for (const [key, group] of groupByTrace(spans)) cut(target, key, group, maxBytes, records, drops)
   }
   return { records, drops }
 }

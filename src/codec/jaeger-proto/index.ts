@@ -4,6 +4,6 @@
  * per record, keyed by trace id.
  * @module
  */
-export { encodeJaegerProtoSpan, encodeJaegerProtoSpans, traceIdKey, writeJaegerProtoSpan } from './jaeger-proto-encode.ts'
+export { encodeJaegerProtoProcess, encodeJaegerProtoSpan, encodeJaegerProtoSpans, traceIdKey, writeJaegerProtoSpan } from './jaeger-proto-encode.ts'
 export { decodeJaegerProtoSpan } from './jaeger-proto-decode.ts'
 export type { JaegerProtoSpan } from './jaeger-proto-decode.ts'

@@ -239,9 +239,28 @@ export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess
   }
 }
 
-/** One api_v2 `model.Span` with `process` embedded. Throws PROTOBUF_ENCODE for an invalid value. */
-export function encodeJaegerProtoSpan(process: JaegerProcess, span: JaegerSpan): Uint8Array<ArrayBuffer> {
+/**
+ * One api_v2 `model.Span` with `process` embedded: a `JaegerProcess`, or its
+ * field already encoded by {@link encodeJaegerProtoProcess} (encode it once
+ * for many spans). Throws PROTOBUF_ENCODE for an invalid value.
+ */
+export function encodeJaegerProtoSpan(process: JaegerProcess | Uint8Array, span: JaegerSpan): Uint8Array<ArrayBuffer> {
   return encodeProto({ process, span }, (writer, value) => writeJaegerProtoSpan(writer, value.process, value.span))
+}
+
+/**
+ * The `process` field (10) of a `model.Span`, encoded once so that every
+ * record of a batch can copy it. Throws PROTOBUF_ENCODE for an invalid value.
+ */
+export function encodeJaegerProtoProcess(process: JaegerProcess): Uint8Array<ArrayBuffer> {
+  return encodeProto(process, (writer, value) => {
+    try {
+      writeProcess(writer, value)
+    } catch (error) {
+      if (error instanceof JaegerKafkaError) throw error
+      throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode process as jaeger_proto: ${describeError(error)}`, { cause: error })
+    }
+  })
 }
 
 /**
@@ -250,14 +269,7 @@ export function encodeJaegerProtoSpan(process: JaegerProcess, span: JaegerSpan):
  * invalid value.
  */
 export function encodeJaegerProtoSpans(process: JaegerProcess, spans: readonly JaegerSpan[]): Uint8Array<ArrayBuffer>[] {
-  const processField = encodeProto(process, (writer, value) => {
-    try {
-      writeProcess(writer, value)
-    } catch (error) {
-      if (error instanceof JaegerKafkaError) throw error
-      throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode process as jaeger_proto: ${describeError(error)}`, { cause: error })
-    }
-  })
+  const processField = encodeJaegerProtoProcess(process)
   return spans.map((span) => encodeProto(span, (writer, value) => writeJaegerProtoSpan(writer, processField, value)))
 }
 
