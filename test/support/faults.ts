@@ -40,10 +40,13 @@ export function reportFault(result: FaultResult): void {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-/** `node scripts/peers.mjs <command> <peer>` without blocking the event loop. */
-export function peersAsync(command: 'start' | 'stop' | 'kill', name: 'kafka' | 'jaeger'): Promise<void> {
+/**
+ * `node scripts/peers.mjs <command> <peer>` without blocking the event loop;
+ * `env` overrides (a private jaeger-ingester's run dir, topic and ports).
+ */
+export function peersAsync(command: 'start' | 'stop' | 'kill', name: 'kafka' | 'jaeger' | 'jaeger-ingester', env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['scripts/peers.mjs', command, name], { stdio: ['ignore', 'ignore', 'inherit'] })
+    const child = spawn('node', ['scripts/peers.mjs', command, name], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } })
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peers ${command} ${name} exited with ${code}`))))
   })
