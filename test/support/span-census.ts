@@ -50,9 +50,9 @@ async function countAll(traceIds: readonly string[], queryUrl: string, concurren
 /**
  * Wait until every expected trace holds its expected number of distinct spans
  * (or `timeoutMs` passed), then count every trace once more, duplicates
- * included. `expected` maps a trace id (hex) to its number of spans.
+ * included (`settleMs` later). `expected` maps a trace id (hex) to its number of spans.
  */
-export async function waitForSpanCensus(expected: ReadonlyMap<string, number>, queryUrl = JAEGER_QUERY_URL, timeoutMs = 60_000, concurrency = 16): Promise<SpanCensus> {
+export async function waitForSpanCensus(expected: ReadonlyMap<string, number>, queryUrl = JAEGER_QUERY_URL, timeoutMs = 60_000, concurrency = 16, settleMs = 500): Promise<SpanCensus> {
   const deadline = Date.now() + timeoutMs
   let pending = [...expected.keys()]
   while (pending.length > 0 && Date.now() < deadline) {
@@ -60,7 +60,9 @@ export async function waitForSpanCensus(expected: ReadonlyMap<string, number>, q
     pending = pending.filter((id) => counts.get(id)!.distinct < expected.get(id)!)
     if (pending.length > 0) await sleep(500)
   }
-  // Once complete (or out of time), one full pass: a copy may have arrived after its trace completed.
+  // Once complete (or out of time), one full pass after Jaeger's batch
+  // processor flushed (100 ms): a copy may land after its trace completed.
+  await sleep(settleMs)
   const counts = await countAll([...expected.keys()], queryUrl, concurrency)
   const census: SpanCensus = { unique: 0, duplicates: 0, missing: 0, extra: 0, incompleteTraces: [] }
   for (const [id, want] of expected) {
