@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -22,6 +21,7 @@ import { withEnv } from '../support/env.ts'
 import { JAEGER_COLLECTOR_URL, JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, JAEGER_QUERY_URL, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import type { JaegerQuerySpan, JaegerQueryTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
+import { freePort } from '../support/private-ingester.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER } from '../../src/kafka/span-record.ts'
 import type { SpanEncoding } from '../../src/kafka/span-record.ts'
 import { decodeRecordView } from '../../cli/record-view.ts'
@@ -207,18 +207,6 @@ async function endToEnd(topic: string, encoding: Exclude<SpanEncoding, 'jaeger_t
     partitionOf.set(record.key, partition)
   }
   for (const trace of sent) assertTrace(await waitForTrace(trace.traceId, SPANS_PER_TRACE, 30_000, queryUrl), trace, service)
-}
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 function ingesterPeer(command: 'start' | 'stop', env: Record<string, string>): void {
