@@ -75,6 +75,11 @@ async function offsets(ingester: PrivateIngester): Promise<{ committed: Map<numb
   }
 }
 
+/** Whether the group committed every partition to its end (a partition without records needs no commit). */
+function committedToEnd(o: { committed: Map<number, bigint>; ends: Map<number, bigint> }): boolean {
+  return [...o.ends].every(([p, end]) => end === 0n || o.committed.get(p) === end)
+}
+
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await probe())) {
@@ -98,10 +103,7 @@ for (const [how, label] of [['stop', 'a clean stop (SIGTERM)'], ['kill', 'SIGKIL
       // lot stored (accepted = written to memory), maybe not committed yet.
       const first = await makeTraces(tracer, sender, 'first', 0)
       await waitFor('the ingester accepted the first lot', async () => (await ingester.counter(ACCEPTED, 'receiver="kafka"')) >= first)
-      await waitFor('the ingester committed the first lot', async () => {
-        const now = await offsets(ingester)
-        return [...now.ends].every(([p, end]) => now.committed.get(p) === end)
-      }, 30_000, 250)
+      await waitFor('the ingester committed the first lot', async () => committedToEnd(await offsets(ingester)), 30_000, 250)
       const before = await makeTraces(tracer, sender, 'second', first)
       await waitFor('the ingester accepted the second lot', async () => (await ingester.counter(ACCEPTED, 'receiver="kafka"')) >= before)
       // 2. Down at once, possibly before its next autocommit (1 s).
@@ -137,15 +139,12 @@ for (const [how, label] of [['stop', 'a clean stop (SIGTERM)'], ['kill', 'SIGKIL
       assert.equal(census.duplicates, 0)
       await waitFor('the restarted ingester accepted what it read', async () => (await ingester.counter(ACCEPTED, 'receiver="kafka"')) >= expectedSpans, 30_000, 200)
       assert.equal(await ingester.counter(ACCEPTED, 'receiver="kafka"'), expectedSpans, 'it accepted exactly what it re-read and the outage spans')
-      await waitFor('the ingester committed to the end of the topic', async () => {
-        const now = await offsets(ingester)
-        return [...now.ends].every(([p, end]) => now.committed.get(p) === end)
-      }, 30_000, 250)
+      await waitFor('the ingester committed to the end of the topic', async () => committedToEnd(await offsets(ingester)), 30_000, 250)
 
       const uncommitted = [...atOutage.ends].map(([p, end]) => Number(end - committedAt(p))).reduce((a, b) => a + b, 0)
       const committedRecords = beforeRecords.length - uncommitted
       if (how === 'stop') {
-        assert.deepEqual(atOutage.committed, atOutage.ends, 'a clean stop commits every record it stored')
+        assert.ok(committedToEnd(atOutage), `a clean stop commits every record it stored: ${[...atOutage.committed]} of ${[...atOutage.ends]}`)
         assert.equal(rereadSpans, 0)
       }
       console.log(`ingester ${how}: ${before} spans stored before the outage (${first} of them committed before the second lot), ${uncommitted} of ${beforeRecords.length} records uncommitted when it went down (${committedRecords} committed), ${rereadSpans} spans re-read after the restart (a durable store would hold them twice), ${total - before} produced during the outage, all ${expectedSpans} expected in its query API`)
