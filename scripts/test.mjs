@@ -32,12 +32,12 @@ export const FLOORS = {
   'unit (node)': 567,
   'unit (deno)': 565,
   'unit (bun)': 565,
-  'integration (node)': 61,
+  'integration (node)': 63,
   'node-only (node)': 22,
   'integration kafka4 (node)': 10,
   'java (node)': 6,
-  'integration (deno)': 61,
-  'integration (bun)': 61,
+  'integration (deno)': 63,
+  'integration (bun)': 63,
 }
 
 // What also runs against the Kafka 4.x broker: produce/consume smoke, the
