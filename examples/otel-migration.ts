@@ -12,8 +12,8 @@
 //
 // All three write to one span topic; `jaeger-kafka forward` (or the Jaeger
 // ingester, for otlp_proto records) takes it to Jaeger. Baggage set in A
-// (`customer`) and in B (`enriched-by`) reaches C, which tags its span with
-// what it received.
+// (`customer`, `note`) and in B (`enriched-by`) reaches C, which tags its span
+// with what it received.
 //
 //   KAFKA_BROKERS=127.0.0.1:9092 npx tsx examples/otel-migration.ts
 //   npx deno run -A examples/otel-migration.ts        npx bun examples/otel-migration.ts
@@ -32,7 +32,7 @@ import { JaegerPropagator } from '@opentelemetry/propagator-jaeger'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
-import { kafkaHeadersGetter, kafkaHeadersSetter, traceEachMessage, tracedSend } from '../carriers/index.ts'
+import { kafkaHeadersGetter, kafkaHeadersSetter, traceEachMessage, tracedSend, withRawJaegerBaggage } from '../carriers/index.ts'
 import { initTracer } from '../senders/index.ts'
 import { KafkaSpanExporter } from '../otel.ts'
 
@@ -47,7 +47,9 @@ const services = { a: `checkout-${run}`, b: `enricher-${run}`, c: `shipping-${ru
 // One propagator for every OTel service of the fleet: uber-trace-id and
 // uberctx-* for jaeger-client neighbours, traceparent for OTel ones.
 // Extraction runs in order and the last one that finds a context wins.
-const fleetPropagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()] })
+// withRawJaegerBaggage: uberctx-* values raw on Kafka, as jaeger-client's
+// TEXT_MAP writes them (JaegerPropagator alone URL-encodes them).
+const fleetPropagator = withRawJaegerBaggage(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()] }))
 propagation.setGlobalPropagator(fleetPropagator)
 
 const kafka = new kafkajs.Kafka({ clientId: 'otel-migration', brokers, logLevel: kafkajs.logLevel.NOTHING })
@@ -90,7 +92,7 @@ const tracerC = new TracerShim(providerC.getTracer('otel-migration-shipping', '1
 let handled = 0
 let allHandled!: () => void
 const done = new Promise<void>((resolve) => { allHandled = resolve })
-const seenByC: Array<{ traceId: string; customer: string | undefined; enrichedBy: string | undefined }> = []
+const seenByC: Array<{ traceId: string; customer: string | undefined; note: string | undefined; enrichedBy: string | undefined }> = []
 
 const consumerB = kafka.consumer({ groupId: `enricher-${run}`, maxWaitTimeInMs: 200 })
 await consumerB.connect()
@@ -126,12 +128,14 @@ await consumerC.run({
   // shim (which reads our consumer carrier) and start the span FOLLOWS_FROM.
   eachMessage: traceEachMessage(tracerC, async (_payload, span) => {
     const customer = span.getBaggageItem('customer')
+    const note = span.getBaggageItem('note')
     const enrichedBy = span.getBaggageItem('enriched-by')
     span.setTag('baggage.customer', customer)
+    span.setTag('baggage.note', note)
     span.setTag('baggage.enriched-by', enrichedBy)
     const ship = tracerC.startSpan('ship', { childOf: span })
     ship.finish()
-    seenByC.push({ traceId: span.context().toTraceId(), customer, enrichedBy })
+    seenByC.push({ traceId: span.context().toTraceId(), customer, note, enrichedBy })
     if (++handled === orderCount) allHandled()
   }),
 })
@@ -141,6 +145,7 @@ const traceIds: string[] = []
 for (let i = 0; i < orderCount; i++) {
   const checkout = tracerA.startSpan('checkout')
   checkout.setBaggageItem('customer', `c-${i}`)
+  checkout.setBaggageItem('note', 'gift wrap, 100% ü') // not URL-safe: raw on the wire all along
   traceIds.push(checkout.context().toTraceId())
   await tracedSend(tracerA, producer, { topic: topics.orders, acks: -1, messages: [{ key: `order-${i}`, value: 'book' }] }, { childOf: checkout })
   checkout.finish()

@@ -8,7 +8,7 @@
 //      our forwarder): in Jaeger's query API each order is ONE trace of exactly
 //      six spans over the three services, with the references designed at each
 //      hop, and the baggage set in jaeger-client (and in the OTel service)
-//      arrives in the shim service.
+//      arrives in the shim service, exact even where it is not URL-safe.
 import assert from 'node:assert/strict'
 import { ROOT_CONTEXT, defaultTextMapGetter, propagation, trace } from '@opentelemetry/api'
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger'
@@ -54,12 +54,15 @@ test('kafkajs-delivered Buffer headers: JaegerPropagator starts a new trace with
   assert.equal(propagation.getBaggage(extracted)?.getEntry('customer')?.value, 'c-42')
 }, { timeout: 60_000 })
 
+/** The example's baggage value that is not URL-safe (withRawJaegerBaggage keeps it exact). */
+const NOTE = 'gift wrap, 100% ü'
+
 interface ExampleOutput {
   traceIds: string[]
   spansTopic: string
   topics: { orders: string; enriched: string }
   services: { a: string; b: string; c: string }
-  seenByC: Array<{ traceId: string; customer?: string; enrichedBy?: string }>
+  seenByC: Array<{ traceId: string; customer?: string; note?: string; enrichedBy?: string }>
 }
 
 const tagsOf = (span: JaegerQuerySpan): Record<string, unknown> => Object.fromEntries(span.tags.map((t) => [t.key, t.value]))
@@ -83,8 +86,8 @@ test('examples/otel-migration.ts: jaeger-client → OTel SDK → shim is one tra
 
   // In process, C saw the baggage of A and of B, in A's trace.
   assert.deepEqual(
-    output.seenByC.map((s) => [s.traceId.replace(/^0+/, ''), s.customer, s.enrichedBy]).sort(),
-    output.traceIds.map((id, i) => [id.replace(/^0+/, ''), `c-${i}`, b]).sort(),
+    output.seenByC.map((s) => [s.traceId.replace(/^0+/, ''), s.customer, s.note, s.enrichedBy]).sort(),
+    output.traceIds.map((id, i) => [id.replace(/^0+/, ''), `c-${i}`, NOTE, b]).sort(),
   )
 
   const forwarder = createForwarder({
@@ -129,6 +132,7 @@ test('examples/otel-migration.ts: jaeger-client → OTel SDK → shim is one tra
       assert.equal(tagsOf(fromOrders)['baggage.customer'], `c-${i}`)
       assert.equal(tagsOf(fromEnriched)['baggage.customer'], `c-${i}`)
       assert.equal(tagsOf(fromEnriched)['baggage.enriched-by'], b)
+      assert.equal(tagsOf(fromEnriched)['baggage.note'], NOTE)
     }
     // Exactly the example's traces and spans: nothing extra under its services.
     for (const service of [a, b, c]) {

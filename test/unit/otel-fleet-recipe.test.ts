@@ -20,7 +20,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { TracerShim } from '@opentelemetry/shim-opentracing'
 import { test } from '../support/harness.ts'
 import {
-  KafkaConsumerCarrier, kafkaHeadersGetter, kafkaHeadersSetter, startConsumerSpan, startProducerSpan,
+  KafkaConsumerCarrier, kafkaHeadersGetter, kafkaHeadersSetter, startConsumerSpan, startProducerSpan, withRawJaegerBaggage,
 } from '../../carriers/index.ts'
 import type { KafkajsHeaders, KafkajsMessage } from '../../carriers/index.ts'
 
@@ -196,4 +196,46 @@ test('baggage encoding across the two worlds: JaegerPropagator URL-encodes, so j
   const textMap = jaegerTracer.extract(opentracing.FORMAT_TEXT_MAP, new KafkaConsumerCarrier(delivered))
   assert.equal((http as unknown as { _baggage: Record<string, string> })._baggage.note, value)
   assert.equal((textMap as unknown as { _baggage: Record<string, string> })._baggage.note, encodeURIComponent(value))
+})
+
+const awkward = 'hello wörld, a=b; 100% %41'
+
+test('withRawJaegerBaggage: OTel ↔ jaeger-client TEXT_MAP baggage is exact both ways, raw on the wire, for values that are not URL-safe', () => {
+  const raw = withRawJaegerBaggage(fleetPropagator)
+  // jaeger-client (TEXT_MAP, raw) → OTel
+  const { message } = fromJaegerClient({ note: awkward })
+  assert.equal(message.headers?.['uberctx-note'], awkward)
+  const extracted = raw.extract(ROOT_CONTEXT, consumed(message.headers), kafkaHeadersGetter)
+  assert.equal(propagation.getBaggage(extracted)?.getEntry('note')?.value, awkward)
+  assert.ok(trace.getSpanContext(extracted), 'the trace context passes untouched')
+  // OTel → jaeger-client (TEXT_MAP): raw on the wire, exact for the consumer.
+  const out: KafkajsMessage = { value: 'v' }
+  raw.inject(extracted, out, kafkaHeadersSetter)
+  assert.equal(out.headers?.['uberctx-note'], awkward)
+  const ctx = trace.getSpanContext(extracted)
+  assert.equal(out.headers?.['uber-trace-id'], `${ctx?.traceId}:${ctx?.spanId}:0:01`)
+  reporter.clear()
+  const consumer = startConsumerSpan(jaegerTracer as never, { topic: 'orders', partition: 0, message: consumed(out.headers) }) as unknown as opentracing.Span
+  assert.equal(consumer.getBaggageItem('note'), awkward)
+  // OTel → OTel, both wrapped: exact; a value that is not valid URI-encoding is written as given.
+  assert.equal(propagation.getBaggage(raw.extract(ROOT_CONTEXT, consumed(out.headers), kafkaHeadersGetter))?.getEntry('note')?.value, awkward)
+  const odd: KafkajsMessage = { value: 'v' }
+  const writesOdd = { inject: (_: unknown, carrier: unknown, setter: { set(c: unknown, k: string, v: string): void }) => { setter.set(carrier, 'uberctx-odd', '%zz'); setter.set(carrier, 'x-other', 'a%20b') }, extract: (c: unknown) => c, fields: () => ['x'] }
+  withRawJaegerBaggage(writesOdd).inject(ROOT_CONTEXT, odd, kafkaHeadersSetter)
+  assert.deepEqual(odd.headers, { 'uberctx-odd': '%zz', 'x-other': 'a%20b' })
+  assert.deepEqual(raw.fields(), fleetPropagator.fields())
+})
+
+test('withRawJaegerBaggage on the shim: OpenTracing code on OTel hands jaeger-client TEXT_MAP services the exact baggage, and reads theirs', () => {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  const shim = new TracerShim(provider.getTracer('fleet-c'), { textMapPropagator: withRawJaegerBaggage(fleetPropagator) }) as unknown as opentracing.Tracer
+  const { message } = fromJaegerClient({ note: awkward })
+  const consumer = startConsumerSpan(shim, { topic: 'orders', partition: 0, message: consumed(message.headers) })
+  assert.equal(consumer.getBaggageItem('note'), awkward)
+  const out: KafkajsMessage = { value: 'next' }
+  startProducerSpan(shim, { topic: 'next', message: out, childOf: consumer }).finish()
+  assert.equal(out.headers?.['uberctx-note'], awkward)
+  const last = startConsumerSpan(jaegerTracer as never, { topic: 'next', partition: 0, message: consumed(out.headers) }) as unknown as opentracing.Span
+  assert.equal(last.getBaggageItem('note'), awkward)
 })
