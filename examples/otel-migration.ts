@@ -157,4 +157,8 @@ await producer.disconnect()
 // Flush every service's spans to the span topic (each waits for the broker's acks).
 await new Promise<void>((resolve) => tracerA.close(() => resolve()))
 await Promise.all([providerB.shutdown(), providerC.shutdown()])
+// The example's own topics go; the span topic stays for the forwarder.
+await admin.connect()
+await admin.deleteTopics({ topics: [topics.orders, topics.enriched] })
+await admin.disconnect()
 console.log(JSON.stringify({ traceIds, spansTopic, topics, services, seenByC }))
