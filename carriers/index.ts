@@ -22,8 +22,8 @@ export { traceEachBatch, traceEachMessage, tracedSend } from './span-helpers.ts'
 export type {
   BatchOptions, BatchTracing, EachBatchPayloadLike, EachMessagePayloadLike, KafkajsRecord, KafkajsSender, TracedSendOptions,
 } from './span-helpers.ts'
-export { kafkaHeadersGetter, kafkaHeadersSetter } from './otel.ts'
-export type { KafkaHeadersGetter, KafkaHeadersSetter } from './otel.ts'
+export { kafkaHeadersGetter, kafkaHeadersSetter, withRawJaegerBaggage } from './otel.ts'
+export type { KafkaHeadersGetter, KafkaHeadersSetter, TextMapGetterLike, TextMapPropagatorLike } from './otel.ts'
 export type { TracingLogger } from './tracing-guard.ts'
 export { HEADER_LIMITS, decodeHeaderValue, getHeader } from '../src/headers.ts'
 export type { PropagationFormat, TraceContext } from '../src/context/trace-context.ts'

@@ -65,3 +65,65 @@ export const kafkaHeadersSetter: KafkaHeadersSetter = {
     }
   },
 }
+
+/** Structurally OTel's `TextMapGetter` as propagators receive it (values may be arrays). */
+export interface TextMapGetterLike {
+  keys(carrier: unknown): string[]
+  get(carrier: unknown, key: string): string | string[] | undefined
+}
+
+/** Structurally OTel's `TextMapPropagator` (no dependency on @opentelemetry/api). */
+export interface TextMapPropagatorLike<Ctx> {
+  inject(context: Ctx, carrier: unknown, setter: KafkaHeadersSetter): void
+  extract(context: Ctx, carrier: unknown, getter: TextMapGetterLike): Ctx
+  fields(): string[]
+}
+
+function decodedOrAsIs(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value // not URL-encoded (a lone '%'): written as given
+  }
+}
+
+/**
+ * Wrap OTel's `JaegerPropagator` (or a composite holding it) so that
+ * `uberctx-*` baggage travels raw on Kafka, as jaeger-client's and Java's
+ * `FORMAT_TEXT_MAP` write and read it. `JaegerPropagator` URL-encodes baggage
+ * on inject and decodes it on extract, so without this a TEXT_MAP consumer
+ * reads `a%20b` and a raw `100%` from a TEXT_MAP producer is dropped.
+ * The wrapper decodes what the propagator writes and encodes what it reads,
+ * for keys starting with `prefix` (case-insensitive); other headers pass
+ * untouched. Works with any getter/setter, so also for the OpenTracing shim
+ * (`new TracerShim(tracer, { textMapPropagator: withRawJaegerBaggage(p) })`).
+ * Do not use it where the other side writes URL-encoded `uberctx-*` values
+ * (jaeger-client `FORMAT_HTTP_HEADERS`, OTel services without it).
+ *
+ * @example
+ * propagation.setGlobalPropagator(withRawJaegerBaggage(new CompositePropagator({
+ *   propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()],
+ * })))
+ */
+export function withRawJaegerBaggage<Ctx>(propagator: TextMapPropagatorLike<Ctx>, prefix = 'uberctx-'): TextMapPropagatorLike<Ctx> {
+  const lowerPrefix = prefix.toLowerCase()
+  const isBaggage = (key: string): boolean => key.toLowerCase().startsWith(lowerPrefix)
+  return {
+    inject(context, carrier, setter) {
+      propagator.inject(context, carrier, {
+        set: (c, key, value) => setter.set(c, key, isBaggage(key) ? decodedOrAsIs(value) : value),
+      })
+    },
+    extract(context, carrier, getter) {
+      return propagator.extract(context, carrier, {
+        keys: (c) => getter.keys(c),
+        get(c, key) {
+          const value = getter.get(c, key)
+          if (!isBaggage(key) || value === undefined) return value
+          return Array.isArray(value) ? value.map((v) => encodeURIComponent(String(v))) : encodeURIComponent(String(value))
+        },
+      })
+    },
+    fields: () => propagator.fields(),
+  }
+}

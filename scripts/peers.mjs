@@ -62,6 +62,9 @@ export const config = {
   jaegerQueryGrpcPort: Number(process.env.JAEGER_QUERY_GRPC_PORT ?? 16685),
   // The main jaeger's OTLP/HTTP receiver (POST /v1/traces), same pipeline as thrift_http.
   jaegerOtlpHttpPort: Number(process.env.JAEGER_OTLP_HTTP_PORT ?? 4318),
+  // Its OTLP/gRPC receiver, only when a port is given (bench/otel-exporter.ts):
+  // a default 4317 would collide between parallel sets of peers.
+  jaegerOtlpGrpcPort: process.env.JAEGER_OTLP_GRPC_PORT ? Number(process.env.JAEGER_OTLP_GRPC_PORT) : undefined,
   // jaeger-ingester: the same binary reading the span topic from the kafka peer.
   ingesterQueryPort: Number(process.env.JAEGER_INGESTER_QUERY_PORT ?? 16687),
   ingesterQueryGrpcPort: Number(process.env.JAEGER_INGESTER_QUERY_GRPC_PORT ?? 16688),
@@ -581,7 +584,7 @@ extensions:
     grpc: {endpoint: "${HOST}:${config.jaegerQueryGrpcPort}"}
 receivers:
   jaeger: {protocols: {thrift_http: {endpoint: "${HOST}:${config.jaegerCollectorPort}"}}}
-  otlp: {protocols: {http: {endpoint: "${HOST}:${config.jaegerOtlpHttpPort}"}}}
+  otlp: {protocols: {http: {endpoint: "${HOST}:${config.jaegerOtlpHttpPort}"}${config.jaegerOtlpGrpcPort === undefined ? '' : `, grpc: {endpoint: "${HOST}:${config.jaegerOtlpGrpcPort}"}`}}}
 processors: {batch: {timeout: 100ms}}
 exporters: {jaeger_storage_exporter: {trace_storage: mem}}
 `)
@@ -601,6 +604,7 @@ async function queryAnswers(port) {
 
 async function jaegerReady() {
   if (!(await portOpen(config.jaegerCollectorPort)) || !(await portOpen(config.jaegerOtlpHttpPort))) return false
+  if (config.jaegerOtlpGrpcPort !== undefined && !(await portOpen(config.jaegerOtlpGrpcPort))) return false
   return queryAnswers(config.jaegerQueryPort)
 }
 
@@ -612,8 +616,8 @@ async function startJaeger() {
   provisionJaeger()
   const dir = runDir('jaeger')
   mkdirSync(dir, { recursive: true })
-  for (const port of [config.jaegerCollectorPort, config.jaegerQueryPort, config.jaegerOtlpHttpPort]) {
-    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT / JAEGER_OTLP_HTTP_PORT`)
+  for (const port of [config.jaegerCollectorPort, config.jaegerQueryPort, config.jaegerOtlpHttpPort, config.jaegerOtlpGrpcPort].filter((p) => p !== undefined)) {
+    if (await portOpen(port)) throw new Error(`port ${port} is in use by a process these scripts did not start; stop it or set JAEGER_COLLECTOR_PORT / JAEGER_QUERY_PORT / JAEGER_OTLP_HTTP_PORT / JAEGER_OTLP_GRPC_PORT`)
   }
   const started = Date.now()
   // Jaeger traces itself over OTLP to localhost:4317 unless told not to.
@@ -788,6 +792,7 @@ commands:
 
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), JAEGER_COLLECTOR_PORT (14268),
      JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685), JAEGER_OTLP_HTTP_PORT (4318),
+     JAEGER_OTLP_GRPC_PORT (unset: no OTLP/gRPC receiver; set it to enable one),
      JAEGER_INGESTER_QUERY_PORT (16687), JAEGER_INGESTER_QUERY_GRPC_PORT (16688),
      JAEGER_INGESTER_METRICS_PORT (8889, Prometheus /metrics), JAEGER_INGESTER_TOPIC (jaeger-spans-otlp),
      JAEGER_INGESTER_ENCODING (otlp_proto), JAEGER_INGESTER_GROUP_ID (jaeger-ingester),
