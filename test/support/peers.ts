@@ -3,15 +3,15 @@
 // runtime. The peers themselves are started by scripts/peers.mjs.
 import { spawnSync } from 'node:child_process'
 
-export const KAFKA_BROKERS = (readEnv('KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',')
+export const KAFKA_BROKERS = (readEnv('KAFKA_BROKERS') ?? `127.0.0.1:${readEnv('KAFKA_PORT') ?? 9092}`).split(',')
 /**
  * The scripts/peers.mjs name of the broker at KAFKA_BROKERS, which outage tests
  * stop and kill: `kafka` (3.9) by default, `kafka4` in the Kafka 4 tier.
  */
 export const BROKER_PEER: BrokerPeer = readEnv('JAEGER_KAFKA_BROKER_PEER') === 'kafka4' ? 'kafka4' : 'kafka'
 export type BrokerPeer = 'kafka' | 'kafka4'
-export const JAEGER_COLLECTOR_URL = readEnv('JAEGER_COLLECTOR_URL') ?? 'http://127.0.0.1:14268/api/traces'
-export const JAEGER_QUERY_URL = readEnv('JAEGER_QUERY_URL') ?? 'http://127.0.0.1:16686'
+export const JAEGER_COLLECTOR_URL = readEnv('JAEGER_COLLECTOR_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_COLLECTOR_PORT') ?? 14268}/api/traces`
+export const JAEGER_QUERY_URL = readEnv('JAEGER_QUERY_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_QUERY_PORT') ?? 16686}`
 /** The main jaeger's OTLP/HTTP receiver (same pipeline and store as the collector). */
 export const JAEGER_OTLP_URL = readEnv('JAEGER_OTLP_URL') ?? `http://127.0.0.1:${readEnv('JAEGER_OTLP_HTTP_PORT') ?? 4318}/v1/traces`
 /** jaeger-ingester (scripts/peers.mjs): Jaeger's Kafka receiver reading JAEGER_INGESTER_TOPIC from KAFKA_BROKERS. */
