@@ -16,7 +16,7 @@
  * - SUCCESS only once the broker acknowledged every span of the call.
  * - FAILED when a span of the call was dropped (the error names the reasons;
  *   each drop is also in `stats()` and `onDrop`), or when the acknowledgement
- *   did not come within `exportTimeoutMs` (default 10000, below
+ *   did not come within `exportTimeoutMs` (default 5000, as `JAEGER_KAFKA_FLUSH_TIMEOUT`; below
  *   BatchSpanProcessor's 30000 `exportTimeoutMillis`). Then the spans stay in
  *   this exporter's buffer (`maxBufferedBytes`) and are retried: delivered
  *   later, or counted as dropped (`buffer_full`, `closed`), never lost silently.
@@ -58,7 +58,7 @@ export interface ExportResult {
 }
 
 /** Default longest wait of one `export()` for the broker's acknowledgements (below BatchSpanProcessor's 30 s `exportTimeoutMillis`). */
-export const DEFAULT_EXPORT_TIMEOUT_MS = 10_000
+export const DEFAULT_EXPORT_TIMEOUT_MS = 5_000
 
 /**
  * Options of `new KafkaSpanExporter()`: the `JAEGER_KAFKA_*` settings
@@ -70,7 +70,7 @@ export interface KafkaSpanExporterOptions extends Omit<KafkaReporterConfig, 'rep
   encoding?: SpanEncoding
   /**
    * Longest one `export()` waits for acknowledgements before reporting FAILED
-   * with its spans left buffered (default 10000; env `JAEGER_KAFKA_FLUSH_TIMEOUT`).
+   * with its spans left buffered (default 5000; env `JAEGER_KAFKA_FLUSH_TIMEOUT`).
    * Keep it below BatchSpanProcessor's `exportTimeoutMillis`.
    */
   exportTimeoutMs?: number
