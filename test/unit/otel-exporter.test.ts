@@ -7,8 +7,9 @@ import assert from 'node:assert/strict'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { resourceFromAttributes } from '@opentelemetry/resources'
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { withEnv } from '../support/env.ts'
 import { test } from '../support/harness.ts'
 import { APP_LINKED, APP_RESOURCE, APP_SCOPE, APP_SPAN_NAMES, recordAppTrace } from '../support/otel-app.ts'
 import { bytesToHex } from '../support/protobuf-views.ts'
@@ -266,6 +267,22 @@ test('KafkaSpanExporter reads JAEGER_KAFKA_* (options win) and jaeger_thrift wri
   const overridden = newExporter(new FakeProducer(), { env: { JAEGER_KAFKA_BROKERS: 'x:1', JAEGER_KAFKA_ENCODING: 'jaeger_thrift' }, encoding: 'jaeger_proto' })
   assert.equal(overridden.encoding, 'jaeger_proto')
   await overridden.shutdown()
+})
+
+test('OTEL_SERVICE_NAME reaches the process through the SDK\'s resource (env detector), as in any OTel app', async () => {
+  const producer = new FakeProducer()
+  const exporter = newExporter(producer, { encoding: 'jaeger_thrift' })
+  await withEnv({ OTEL_SERVICE_NAME: 'from-otel-env', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' }, async () => {
+    const resource = detectResources({ detectors: [envDetector] })
+    const memory = new InMemorySpanExporter()
+    const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(memory)] })
+    provider.getTracer('env').startSpan('env-span').end()
+    assert.deepEqual(await exportOnce(exporter, memory.getFinishedSpans()), { code: ExportResultCode.SUCCESS })
+  })
+  const batch = decodeBatch(producer.acked[0]!.value)
+  assert.equal(batch.process.serviceName, 'from-otel-env')
+  assert.deepEqual(batch.process.tags?.map((t) => [t.key, t.vStr]), [['deployment.environment', 'test']])
+  await exporter.shutdown()
 })
 
 test('bad spans: invalid ids and missing fields are counted drops, lone surrogates become U+FFFD, huge attributes are trimmed; export never throws', async () => {
