@@ -25,6 +25,9 @@
  *   BatchSpanProcessor keeps draining its queue (whose overflow it drops
  *   without a count) into ours (whose overflow is counted). The first flush
  *   that completes in time ends this mode.
+ * - BatchSpanProcessor skips `exporter.shutdown()` when its last export
+ *   reported FAILED (`provider.shutdown()` rejects): call `shutdown()` here
+ *   after `provider.shutdown()` settles, else the Kafka client stays connected.
  *
  * The OTLP bytes differ from the SDK's own OTLP serializer only where the
  * jaeger model has no field (see docs/otel-exporter.md): the scope becomes
@@ -102,7 +105,11 @@ function processEnv(): Env {
  * import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
  * import { KafkaSpanExporter } from 'jaeger-kafka/otel'
  * // JAEGER_KAFKA_BROKERS=kafka-1:9092 (and OTEL_SERVICE_NAME=orders, read by the SDK's resource)
- * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new KafkaSpanExporter())] })
+ * const exporter = new KafkaSpanExporter()
+ * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+ * // at exit (provider.shutdown() rejects if its last export is still unacknowledged):
+ * await provider.shutdown().catch(() => {})
+ * await exporter.shutdown()
  * ```
  */
 export class KafkaSpanExporter {
@@ -228,13 +235,13 @@ export class KafkaSpanExporter {
   private append(span: OtelReadableSpan, onAppend: SenderCallback, drops: string[]): void {
     let converted
     try {
-      const resource = span?.resource
+      converted = fromOtelSpan(span)
+      const resource = span.resource
       // One process per sender: a span of another resource switches it (the sender seals what came before).
       if (resource !== this.lastResource || this.lastResource === undefined) {
         this.sender.setJaegerProcess(fromOtelResource(resource))
         this.lastResource = resource
       }
-      converted = fromOtelSpan(span)
     } catch (error) {
       const message = describeError(error)
       drops.push(message)

@@ -29,6 +29,8 @@ const APP = fileURLToPath(new URL('../support/otel-exporter-app.ts', import.meta
 interface Report {
   produced: number
   throws: number
+  /** provider.shutdown()'s rejection, if BatchSpanProcessor's last export reported FAILED. */
+  shutdownError?: string
   stats: KafkaSpanExporterStats
   closeMs: number
 }
@@ -47,7 +49,7 @@ async function spanIdsOn(topic: string): Promise<string[]> {
 }
 
 async function finish(app: Child): Promise<Report> {
-  const ended = await stopChild(app, 'SIGTERM', 30_000)
+  const ended = await stopChild(app, 'SIGTERM', 45_000)
   assert.notEqual(ended.signal, 'SIGKILL', `the app did not exit by itself:\n${app.stdout().slice(-2000)}\n${app.stderr()}`)
   // Deno's child_process reports a child that handled SIGTERM and exited 0 as killed by SIGTERM.
   if (runtime !== 'deno') assert.equal(ended.code, 0, app.stderr())
@@ -87,7 +89,7 @@ test(`Kafka stopped ${OUTAGE_MS / 1000} s under OTel SDK apps: 0 lost within the
     assert.equal(report.stats.bufferedSpans, 0)
     assert.ok(report.stats.exportsFailed > 0, 'exports during the outage reported FAILED (spans buffered)')
   }
-  console.log(`[otel-exporter-outage ${runtime}] roomy ${JSON.stringify({ produced: r!.produced, delivered: r!.stats.spansDelivered, failed: r!.stats.exportsFailed, closeMs: r!.closeMs })} tiny ${JSON.stringify({ produced: t!.produced, delivered: t!.stats.spansDelivered, dropped: t!.stats.spansDropped })}`)
+  console.log(`[otel-exporter-outage ${runtime}] roomy ${JSON.stringify({ produced: r!.produced, delivered: r!.stats.spansDelivered, failed: r!.stats.exportsFailed, closeMs: r!.closeMs, shutdownError: r!.shutdownError ?? null })} tiny ${JSON.stringify({ produced: t!.produced, delivered: t!.stats.spansDelivered, dropped: t!.stats.spansDropped })}`)
 
   // Within the cap: nothing dropped, every span on the topic once by id.
   assert.deepEqual(r!.stats.spansDropped, { too_large: 0, buffer_full: 0, closed: 0, encode_error: 0 })
