@@ -32,12 +32,12 @@ export const FLOORS = {
   'unit (node)': 571,
   'unit (deno)': 569,
   'unit (bun)': 569,
-  'integration (node)': 65,
+  'integration (node)': 66,
   'node-only (node)': 23,
   'integration kafka4 (node)': 10,
   'java (node)': 6,
-  'integration (deno)': 65,
-  'integration (bun)': 65,
+  'integration (deno)': 66,
+  'integration (bun)': 66,
 }
 
 // What also runs against the Kafka 4.x broker: produce/consume smoke, the

@@ -139,8 +139,8 @@ export class KafkaSpanExporter {
     const config: KafkaReporterConfig = { ...fromEnv }
     for (const [key, value] of Object.entries(kafkaOptions)) if (value !== undefined) (config as Record<string, unknown>)[key] = value
     if (!isKafkaConfigured(config)) throw new TypeError('KafkaSpanExporter needs Kafka brokers: set `brokers` (or `producer`), or JAEGER_KAFKA_BROKERS')
-    const senderOptions = senderOptionsFromConfig(config)
     this.encoding = parseSpanEncoding(config.encoding ?? 'otlp_proto', '`encoding`')
+    const senderOptions = senderOptionsFromConfig(config)
     senderOptions.encoding = this.encoding
     this.exportTimeoutMs = exportTimeoutMs ?? config.flushTimeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS
     senderOptions.flushTimeoutMs = this.exportTimeoutMs
