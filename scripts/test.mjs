@@ -33,7 +33,7 @@ export const FLOORS = {
   'unit (deno)': 569,
   'unit (bun)': 569,
   'integration (node)': 66,
-  'node-only (node)': 23,
+  'node-only (node)': 24,
   'integration kafka4 (node)': 10,
   'java (node)': 6,
   'integration (deno)': 66,
