@@ -11,8 +11,13 @@
  * const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base')
  * const { KafkaSpanExporter } = require('jaeger-kafka/otel')
  * // JAEGER_KAFKA_BROKERS=kafka-1:9092, OTEL_SERVICE_NAME=orders
- * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new KafkaSpanExporter())] })
+ * const exporter = new KafkaSpanExporter()
+ * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+ * // at exit: BatchSpanProcessor skips exporter.shutdown() when its last export failed, so call both
+ * await provider.shutdown().catch(() => {})
+ * await exporter.shutdown()
  * ```
+ * See docs/otel-exporter.md for when `export()` reports SUCCESS and where spans wait.
  * @module
  */
 export { KafkaSpanExporter, ExportResultCode, DEFAULT_EXPORT_TIMEOUT_MS } from './senders/kafka-span-exporter.ts'

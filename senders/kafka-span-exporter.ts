@@ -16,7 +16,7 @@
  * - SUCCESS only once the broker acknowledged every span of the call.
  * - FAILED when a span of the call was dropped (the error names the reasons;
  *   each drop is also in `stats()` and `onDrop`), or when the acknowledgement
- *   did not come within `exportTimeoutMs` (default 10000, below
+ *   did not come within `exportTimeoutMs` (default 5000, as `JAEGER_KAFKA_FLUSH_TIMEOUT`; below
  *   BatchSpanProcessor's 30000 `exportTimeoutMillis`). Then the spans stay in
  *   this exporter's buffer (`maxBufferedBytes`) and are retried: delivered
  *   later, or counted as dropped (`buffer_full`, `closed`), never lost silently.
@@ -25,6 +25,9 @@
  *   BatchSpanProcessor keeps draining its queue (whose overflow it drops
  *   without a count) into ours (whose overflow is counted). The first flush
  *   that completes in time ends this mode.
+ * - BatchSpanProcessor skips `exporter.shutdown()` when its last export
+ *   reported FAILED (`provider.shutdown()` rejects): call `shutdown()` here
+ *   after `provider.shutdown()` settles, else the Kafka client stays connected.
  *
  * The OTLP bytes differ from the SDK's own OTLP serializer only where the
  * jaeger model has no field (see docs/otel-exporter.md): the scope becomes
@@ -58,7 +61,7 @@ export interface ExportResult {
 }
 
 /** Default longest wait of one `export()` for the broker's acknowledgements (below BatchSpanProcessor's 30 s `exportTimeoutMillis`). */
-export const DEFAULT_EXPORT_TIMEOUT_MS = 10_000
+export const DEFAULT_EXPORT_TIMEOUT_MS = 5_000
 
 /**
  * Options of `new KafkaSpanExporter()`: the `JAEGER_KAFKA_*` settings
@@ -70,7 +73,7 @@ export interface KafkaSpanExporterOptions extends Omit<KafkaReporterConfig, 'rep
   encoding?: SpanEncoding
   /**
    * Longest one `export()` waits for acknowledgements before reporting FAILED
-   * with its spans left buffered (default 10000; env `JAEGER_KAFKA_FLUSH_TIMEOUT`).
+   * with its spans left buffered (default 5000; env `JAEGER_KAFKA_FLUSH_TIMEOUT`).
    * Keep it below BatchSpanProcessor's `exportTimeoutMillis`.
    */
   exportTimeoutMs?: number
@@ -102,7 +105,11 @@ function processEnv(): Env {
  * import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
  * import { KafkaSpanExporter } from 'jaeger-kafka/otel'
  * // JAEGER_KAFKA_BROKERS=kafka-1:9092 (and OTEL_SERVICE_NAME=orders, read by the SDK's resource)
- * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new KafkaSpanExporter())] })
+ * const exporter = new KafkaSpanExporter()
+ * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+ * // at exit (provider.shutdown() rejects if its last export is still unacknowledged):
+ * await provider.shutdown().catch(() => {})
+ * await exporter.shutdown()
  * ```
  */
 export class KafkaSpanExporter {
@@ -132,8 +139,8 @@ export class KafkaSpanExporter {
     const config: KafkaReporterConfig = { ...fromEnv }
     for (const [key, value] of Object.entries(kafkaOptions)) if (value !== undefined) (config as Record<string, unknown>)[key] = value
     if (!isKafkaConfigured(config)) throw new TypeError('KafkaSpanExporter needs Kafka brokers: set `brokers` (or `producer`), or JAEGER_KAFKA_BROKERS')
-    const senderOptions = senderOptionsFromConfig(config)
     this.encoding = parseSpanEncoding(config.encoding ?? 'otlp_proto', '`encoding`')
+    const senderOptions = senderOptionsFromConfig(config)
     senderOptions.encoding = this.encoding
     this.exportTimeoutMs = exportTimeoutMs ?? config.flushTimeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS
     senderOptions.flushTimeoutMs = this.exportTimeoutMs
@@ -228,13 +235,13 @@ export class KafkaSpanExporter {
   private append(span: OtelReadableSpan, onAppend: SenderCallback, drops: string[]): void {
     let converted
     try {
-      const resource = span?.resource
+      converted = fromOtelSpan(span)
+      const resource = span.resource
       // One process per sender: a span of another resource switches it (the sender seals what came before).
       if (resource !== this.lastResource || this.lastResource === undefined) {
         this.sender.setJaegerProcess(fromOtelResource(resource))
         this.lastResource = resource
       }
-      converted = fromOtelSpan(span)
     } catch (error) {
       const message = describeError(error)
       drops.push(message)

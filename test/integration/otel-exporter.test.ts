@@ -6,7 +6,8 @@
 // fields: attributes of each type, events, links, kind, status, scope,
 // resource attributes, 128-bit ids.
 import assert from 'node:assert/strict'
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { test } from '../support/harness.ts'
 import { APP_LINKED, APP_RESOURCE, APP_SCOPE, APP_SPAN_NAMES, recordAppTrace } from '../support/otel-app.ts'
@@ -16,7 +17,8 @@ import { createTopics, endOffsets, waitUntilCommittedToEnd } from '../support/fo
 import type { JaegerQuerySpan, JaegerQueryTrace } from '../support/peers.ts'
 import { JAEGER_COLLECTOR_URL, JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, JAEGER_OTLP_URL, JAEGER_QUERY_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
-import { KafkaSpanExporter } from '../../otel.ts'
+import { ExportResultCode, KafkaSpanExporter } from '../../otel.ts'
+import type { ExportResult } from '../../otel.ts'
 import type { SpanEncoding } from '../../src/kafka/span-record.ts'
 
 const TRACES = 3
@@ -149,3 +151,44 @@ for (const encoding of ['otlp_proto', 'jaeger_thrift'] as const) {
     await assertAllShown(run, JAEGER_QUERY_URL, `forwarder ${encoding}`)
   }, { timeout: 120_000 })
 }
+
+test('bad OTel spans through the real Kafka and Jaeger\'s ingester: invalid ones counted as dropped, lone surrogates shown as U+FFFD, a huge attribute trimmed; the app sees no throw', async () => {
+  const memory = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes(APP_RESOURCE), spanProcessors: [new SimpleSpanProcessor(memory)] })
+  const sent = recordAppTrace(provider.getTracer(APP_SCOPE.name, APP_SCOPE.version))
+  const spans = memory.getFinishedSpans()
+  const audit = spans.find((s) => s.name === 'audit')!
+  const ctx = audit.spanContext()
+  const variant = (overrides: Record<string, unknown>) => Object.assign(Object.create(audit) as object, overrides) as unknown as ReadableSpan
+  const bad = [
+    variant({ spanContext: () => ({ ...ctx, traceId: 'not-a-trace-id' }) }),
+    variant({ spanContext: () => ({ ...ctx, spanId: '0000000000000000' }) }),
+    variant({ name: undefined }),
+    variant({ endTime: undefined }),
+  ]
+  const surrogate = variant({ name: 'lone \uD800 name', attributes: { text: 'x\uDFFFy' }, spanContext: () => ({ ...ctx, spanId: '1111111111111111' }) })
+  const huge = variant({ name: 'huge', attributes: { blob: 'b'.repeat(300_000), kept: true }, spanContext: () => ({ ...ctx, spanId: '2222222222222222' }) })
+  const exporter = new KafkaSpanExporter({ brokers: KAFKA_BROKERS, topic: JAEGER_INGESTER_TOPIC, maxMessageBytes: 128 * 1024, env: {} })
+  const keepAlive = setInterval(() => {}, 1000)
+  let result: ExportResult
+  try {
+    result = await new Promise<ExportResult>((resolve) => {
+      assert.doesNotThrow(() => exporter.export([...spans, ...bad, surrogate, huge], resolve))
+    })
+    await exporter.shutdown()
+  } finally {
+    clearInterval(keepAlive)
+  }
+  assert.equal(result.code, ExportResultCode.FAILED)
+  assert.match(result.error!.message, /Cannot convert span/)
+  const stats = exporter.stats()
+  assert.equal(stats.spansDropped.encode_error, bad.length)
+  assert.deepEqual([stats.spansDelivered, stats.spansTrimmed], [spans.length + 2, 1])
+  const trace = await waitForTrace(sent.traceId, spans.length + 2, 30_000, JAEGER_INGESTER_QUERY_URL)
+  assert.equal(trace.spans.length, spans.length + 2, 'exactly the valid spans, once each')
+  const lone = byName(trace, 'lone \uFFFD name')
+  assert.deepEqual(tags(lone).text, ['string', 'x\uFFFDy'])
+  const trimmed = tags(byName(trace, 'huge'))
+  assert.deepEqual(trimmed['jaeger.truncated'], ['bool', true])
+  assert.equal(trimmed.blob, undefined)
+}, { timeout: 120_000 })

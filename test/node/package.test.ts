@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { test } from '../support/harness.ts'
 
 const ROOT = resolve(import.meta.dirname ?? '.', '../..')
-const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders', 'jaeger-kafka/forwarder', 'jaeger-kafka/node']
+const ENTRIES = ['jaeger-kafka', 'jaeger-kafka/carriers', 'jaeger-kafka/senders', 'jaeger-kafka/forwarder', 'jaeger-kafka/otel', 'jaeger-kafka/node']
 
 /** A throwaway app folder whose node_modules/jaeger-kafka points at this repo. */
 function makeApp(): string {
@@ -84,6 +84,32 @@ test('a KafkaSender made by the CommonJS build is a KafkaSender to the ESM build
   }
 })
 
+test('a CommonJS OTel SDK app exports through require("jaeger-kafka/otel"), which loads no @opentelemetry module itself', () => {
+  const app = makeApp()
+  try {
+    writeFileSync(join(app, 'alone.cjs'), `
+      require('jaeger-kafka/otel')
+      console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@opentelemetry'))))`)
+    assert.deepEqual(JSON.parse(execFileSync(process.execPath, [join(app, 'alone.cjs')], { cwd: app, encoding: 'utf8' })), [])
+    symlinkSync(join(ROOT, 'node_modules', '@opentelemetry'), join(app, 'node_modules', '@opentelemetry'), 'dir')
+    writeFileSync(join(app, 'otel-app.cjs'), `
+      const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base')
+      const { KafkaSpanExporter } = require('jaeger-kafka/otel')
+      const records = []
+      const producer = { connect: async () => {}, disconnect: async () => {}, send: async (r) => { records.push(...r.messages) } }
+      const exporter = new KafkaSpanExporter({ producer, env: {} })
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+      provider.getTracer('cjs').startSpan('cjs-span').end()
+      provider.shutdown().then(() => {
+        console.log(JSON.stringify({ records: records.length, encoding: String(records[0].headers['jaeger-kafka-encoding']), delivered: exporter.stats().spansDelivered }))
+      })`)
+    const out = JSON.parse(execFileSync(process.execPath, [join(app, 'otel-app.cjs')], { cwd: app, encoding: 'utf8' }))
+    assert.deepEqual(out, { records: 1, encoding: 'otlp_proto', delivered: 1 })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
 test('a legacy CommonJS jaeger-client app continues a trace from Buffer headers through require()', () => {
   const app = makeApp()
   try {
@@ -121,7 +147,7 @@ test('package.json exports and deno.json exports name the same entry points', as
 test('the npm tarball ships the compiled entry points and no tests', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path)
-  for (const entry of ['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.node.js', 'dist/esm/index.node.js', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js', 'index.ts', 'index.node.ts']) {
+  for (const entry of ['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.node.js', 'dist/esm/index.node.js', 'dist/cjs/package.json', 'dist/esm/carriers/index.js', 'dist/cjs/senders/index.js', 'dist/cjs/otel.js', 'dist/esm/otel.js', 'dist/esm/otel.d.ts', 'index.ts', 'index.node.ts', 'otel.ts']) {
     assert.ok(files.includes(entry), `${entry} is in the tarball`)
   }
   assert.equal(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts')).length, 0)

@@ -5,10 +5,11 @@
 // left buffered, shutdown); resource switches; env config; bad input.
 import assert from 'node:assert/strict'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { resourceFromAttributes } from '@opentelemetry/resources'
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { withEnv } from '../support/env.ts'
 import { test } from '../support/harness.ts'
 import { APP_LINKED, APP_RESOURCE, APP_SCOPE, APP_SPAN_NAMES, recordAppTrace } from '../support/otel-app.ts'
 import { bytesToHex } from '../support/protobuf-views.ts'
@@ -18,6 +19,7 @@ import { SPAN_ENCODING_HEADER } from '../../src/kafka/span-record.ts'
 import { decodeOtlpTraces } from '../../src/codec/otlp/index.ts'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTracesData } from '../../src/codec/otlp/index.ts'
 import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
+import { decodeJaegerProtoSpan } from '../../src/codec/jaeger-proto/index.ts'
 import { fromOtelSpan } from '../../src/codec/otel/from-otel-span.ts'
 import { ExportResultCode, KafkaSpanExporter } from '../../otel.ts'
 import type { ExportResult, KafkaSpanExporterOptions } from '../../otel.ts'
@@ -263,9 +265,30 @@ test('KafkaSpanExporter reads JAEGER_KAFKA_* (options win) and jaeger_thrift wri
   assert.equal(batch.process.serviceName, APP_RESOURCE['service.name'])
   assert.deepEqual(batch.spans.map((s) => s.operationName).sort(), [...APP_SPAN_NAMES].sort())
   await exporter.shutdown()
-  const overridden = newExporter(new FakeProducer(), { env: { JAEGER_KAFKA_BROKERS: 'x:1', JAEGER_KAFKA_ENCODING: 'jaeger_thrift' }, encoding: 'jaeger_proto' })
+  const protoProducer = new FakeProducer()
+  const overridden = newExporter(protoProducer, { env: { JAEGER_KAFKA_BROKERS: 'x:1', JAEGER_KAFKA_ENCODING: 'jaeger_thrift' }, encoding: 'jaeger_proto' })
   assert.equal(overridden.encoding, 'jaeger_proto')
+  assert.deepEqual(await exportOnce(overridden, spans), { code: ExportResultCode.SUCCESS })
+  const protoSpans = protoProducer.acked.map((r) => decodeJaegerProtoSpan(r.value))
+  assert.deepEqual(protoSpans.map((p) => p.span.operationName).sort(), [...APP_SPAN_NAMES].sort(), 'one model.Span per record')
+  assert.ok(protoSpans.every((p) => p.process.serviceName === APP_RESOURCE['service.name']))
   await overridden.shutdown()
+})
+
+test('OTEL_SERVICE_NAME reaches the process through the SDK\'s resource (env detector), as in any OTel app', async () => {
+  const producer = new FakeProducer()
+  const exporter = newExporter(producer, { encoding: 'jaeger_thrift' })
+  await withEnv({ OTEL_SERVICE_NAME: 'from-otel-env', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' }, async () => {
+    const resource = detectResources({ detectors: [envDetector] })
+    const memory = new InMemorySpanExporter()
+    const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(memory)] })
+    provider.getTracer('env').startSpan('env-span').end()
+    assert.deepEqual(await exportOnce(exporter, memory.getFinishedSpans()), { code: ExportResultCode.SUCCESS })
+  })
+  const batch = decodeBatch(producer.acked[0]!.value)
+  assert.equal(batch.process.serviceName, 'from-otel-env')
+  assert.deepEqual(batch.process.tags?.map((t) => [t.key, t.vStr]), [['deployment.environment', 'test']])
+  await exporter.shutdown()
 })
 
 test('bad spans: invalid ids and missing fields are counted drops, lone surrogates become U+FFFD, huge attributes are trimmed; export never throws', async () => {
@@ -319,6 +342,27 @@ test('shutdown() delivers what is buffered and is idempotent; spans exported aft
   const after = await exportOnce(exporter, sdkSpans().spans)
   assert.equal(after.code, ExportResultCode.FAILED)
   assert.equal(exporter.stats().spansDropped.closed, 5)
+})
+
+test('with Kafka not acking, BatchSpanProcessor\'s provider.shutdown() rejects with our error and skips exporter.shutdown(); calling it afterwards delivers everything', async () => {
+  const producer = new FakeProducer()
+  producer.mode = 'hold'
+  const exporter = newExporter(producer, { exportTimeoutMs: 10 })
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes(APP_RESOURCE), spanProcessors: [new BatchSpanProcessor(exporter)] })
+  recordAppTrace(provider.getTracer(APP_SCOPE.name))
+  const keepAlive = setInterval(() => {}, 1000)
+  try {
+    await assert.rejects(provider.shutdown(), /the spans stay buffered in the exporter/)
+    assert.equal(exporter.stats().bufferedSpans, 5, 'the spans wait in the exporter, not lost')
+    const closing = exporter.shutdown()
+    producer.release()
+    await closing
+  } finally {
+    clearInterval(keepAlive)
+  }
+  const stats = exporter.stats()
+  assert.deepEqual([stats.spansDelivered, stats.bufferedSpans, stats.spansDropped.closed], [5, 0, 0])
+  assert.equal(producer.otlpSpans().length, 5)
 })
 
 test('KafkaSpanExporter is an OTel SpanExporter (structural typing, no @opentelemetry import at runtime)', () => {
