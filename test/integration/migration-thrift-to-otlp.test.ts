@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { withEnv } from '../support/env.ts'
-import { JAEGER_COLLECTOR_URL, JAEGER_OTLP_URL, JAEGER_QUERY_URL, KAFKA_BROKERS, getTrace, uniqueTopic } from '../support/peers.ts'
+import { JAEGER_COLLECTOR_URL, JAEGER_OTLP_URL, JAEGER_QUERY_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { captureLogger, waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, createTopics, endOffsets, waitUntilCommittedPast, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
 import { metricSum, startIngester } from '../support/jaeger-process.ts'
@@ -177,3 +177,42 @@ test('migration jaeger_thrift → otlp_proto: senders switch one by one under ou
     await ingester?.stop()
   }
 }, { timeout: 180_000 })
+
+test('rollback otlp_proto: Jaeger\'s ingester stops, our forwarder starts with its consumer group and resumes at the ingester\'s commits; every span in exactly one Jaeger', async () => {
+  const topic = uniqueTopic('rollback-spans')
+  const groupId = `${topic}-readers`
+  await createTopics([{ topic, partitions: 2 }])
+  const service = uniqueTopic('svc-rollback')
+  const apps: App[] = []
+  const ingester = await startIngester({ topic, encoding: 'otlp_proto', groupId })
+  const forwarder = createForwarder({ brokers: KAFKA_BROKERS, topic, groupId, collectorUrl: JAEGER_COLLECTOR_URL, otlpEndpoint: JAEGER_OTLP_URL, logger: captureLogger(), clientLogLevel: 'nothing' })
+  try {
+    const before = await startApp(topic, service, 'otlp_proto')
+    apps.push(before)
+    makeTraces(before, 2 * TRACES_PER_STEP)
+    await stopApp(before)
+    await waitUntilCommittedToEnd(groupId, topic, 60_000) // the ingester's commits (it commits after the write)
+    const ingesterAccepted = await metricSum(ingester.metricsUrl, 'otelcol_receiver_accepted_spans_total')
+    for (const id of before.traces) assert.equal((await spanIds(id, ingester.queryUrl)).length, SPANS_PER_TRACE, `trace ${id} in the ingester's Jaeger`)
+    await ingester.stop()
+    const after = await startApp(topic, service, 'otlp_proto')
+    apps.push(after)
+    makeTraces(after, TRACES_PER_STEP)
+    await stopApp(after)
+    await forwarder.start()
+    await waitUntilCommittedToEnd(groupId, topic, 60_000)
+    await forwarder.stop()
+
+    assert.equal(ingesterAccepted, before.traces.length * SPANS_PER_TRACE, 'the ingester accepted every span sent before the rollback')
+    assert.deepEqual(forwarder.metrics().spansForwardedByEncoding, { otlp_proto: after.traces.length * SPANS_PER_TRACE }, 'the forwarder forwarded only what came after the ingester\'s last commit')
+    for (const id of after.traces) {
+      const trace = await waitForTrace(id, SPANS_PER_TRACE, 30_000, JAEGER_QUERY_URL)
+      assert.equal(trace.spans.length, SPANS_PER_TRACE, `trace ${id} once in the main Jaeger`)
+    }
+    for (const id of before.traces) assert.deepEqual(await spanIds(id, JAEGER_QUERY_URL), [], `trace ${id} (read by the ingester) not forwarded again`)
+  } finally {
+    await forwarder.stop()
+    for (const app of apps) await stopApp(app)
+    await ingester.stop()
+  }
+}, { timeout: 120_000 })

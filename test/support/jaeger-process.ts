@@ -31,6 +31,7 @@ export interface JaegerProcess {
   readonly metricsUrl: string
   /** Where its output went. */
   readonly logFile: string
+  /** Idempotent. */
   stop(): Promise<void>
 }
 
@@ -56,11 +57,14 @@ export async function startIngester(options: { topic: string; encoding: string; 
     if (result.status !== 0) throw new Error(`peers ${command} jaeger-ingester exited ${result.status}: ${result.stderr}`)
   }
   peer('start')
+  let stopped = false
   return {
     queryUrl: `http://127.0.0.1:${queryPort}`,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     logFile: join(runDir, 'jaeger-ingester', 'output.log'),
     stop: async () => {
+      if (stopped) return
+      stopped = true
       try {
         peer('stop')
       } finally {
