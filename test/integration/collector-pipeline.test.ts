@@ -7,12 +7,11 @@
 // writes both topics; every span must be in the main Jaeger exactly once.
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
-import { withEnv } from '../support/env.ts'
+import { dropInAppEnv, withEnv } from '../support/env.ts'
 import { JAEGER_OTLP_URL, JAEGER_QUERY_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { createTopics, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
 import { freePort, metricSum, startCollector } from '../support/jaeger-process.ts'
 import type { SpanEncoding } from '../../src/kafka/span-record.ts'
-import { KAFKA_ENV } from '../../senders/kafka-config.ts'
 import { initTracerFromEnv } from '../../senders/init-tracer.ts'
 
 const TRACES = 6
@@ -54,16 +53,8 @@ service:
 /** The drop-in app on `encoding`: TRACES traces of a root, a child and a grandchild. */
 async function runApp(topic: string, service: string, encoding: SpanEncoding): Promise<string[]> {
   const errors: string[] = []
-  const env = {
-    [KAFKA_ENV.BROKERS]: KAFKA_BROKERS.join(','),
-    [KAFKA_ENV.TOPIC]: topic,
-    [KAFKA_ENV.ENCODING]: encoding,
-    JAEGER_SERVICE_NAME: service,
-    JAEGER_SAMPLER_TYPE: 'const',
-    JAEGER_SAMPLER_PARAM: '1',
-  }
   const traces: string[] = []
-  await withEnv(env, async () => {
+  await withEnv(dropInAppEnv(topic, service, encoding), async () => {
     const tracer = initTracerFromEnv({}, { logger: { info: () => {}, error: (m: string) => errors.push(m) } })
     for (let i = 0; i < TRACES; i++) {
       const root = tracer.startSpan('GET /orders')

@@ -13,13 +13,12 @@
 // counter stays 0).
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
-import { withEnv } from '../support/env.ts'
+import { dropInAppEnv, withEnv } from '../support/env.ts'
 import { JAEGER_COLLECTOR_URL, JAEGER_OTLP_URL, JAEGER_QUERY_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { captureLogger, waitFor } from '../support/forwarder-fakes.ts'
 import { committedOffsets, createTopics, endOffsets, waitUntilCommittedPast, waitUntilCommittedToEnd } from '../support/forwarder-kafka.ts'
 import { metricSum, startIngester } from '../support/jaeger-process.ts'
 import type { SpanEncoding } from '../../src/kafka/span-record.ts'
-import { KAFKA_ENV } from '../../senders/kafka-config.ts'
 import { initTracerFromEnv } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
@@ -39,15 +38,7 @@ interface App {
 
 async function startApp(topic: string, service: string, encoding: SpanEncoding): Promise<App> {
   const errors: string[] = []
-  const env = {
-    [KAFKA_ENV.BROKERS]: KAFKA_BROKERS.join(','),
-    [KAFKA_ENV.TOPIC]: topic,
-    [KAFKA_ENV.ENCODING]: encoding,
-    JAEGER_SERVICE_NAME: service,
-    JAEGER_SAMPLER_TYPE: 'const',
-    JAEGER_SAMPLER_PARAM: '1',
-  }
-  const tracer = await withEnv(env, async () => initTracerFromEnv({}, { logger: { info: () => {}, error: (m: string) => errors.push(m) } }))
+  const tracer = await withEnv(dropInAppEnv(topic, service, encoding), async () => initTracerFromEnv({}, { logger: { info: () => {}, error: (m: string) => errors.push(m) } }))
   return { tracer, encoding, traces: [], errors, closed: false }
 }
 
