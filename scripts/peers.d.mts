@@ -7,3 +7,4 @@ export function start(names?: PeerName[]): Promise<PeerName[]>
 export function stop(names?: PeerName[], signal?: 'SIGTERM' | 'SIGKILL'): Promise<PeerName[]>
 export function status(names?: PeerName[]): Promise<Record<PeerName, PeerStatus>>
 export function reset(names?: PeerName[]): void
+export function jaegerBinary(): string

@@ -539,7 +539,8 @@ async function startKafkaSecure() {
 
 // ---------------------------------------------------------------- Jaeger
 
-function jaegerBinary() {
+/** The provisioned `jaeger` binary (tests also run it as a plain OTel Collector). */
+export function jaegerBinary() {
   return join(config.cacheDir, 'jaeger', `jaeger-${config.jaegerModuleVersion}`)
 }
 

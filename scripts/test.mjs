@@ -32,12 +32,12 @@ export const FLOORS = {
   'unit (node)': 579,
   'unit (deno)': 577,
   'unit (bun)': 577,
-  'integration (node)': 73,
+  'integration (node)': 76,
   'node-only (node)': 24,
   'integration kafka4 (node)': 11,
   'java (node)': 6,
-  'integration (deno)': 73,
-  'integration (bun)': 73,
+  'integration (deno)': 76,
+  'integration (bun)': 76,
 }
 
 // What also runs against the Kafka 4.x broker: produce/consume smoke, the

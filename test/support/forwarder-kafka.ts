@@ -95,15 +95,28 @@ export async function describeGroup(groupId: string): Promise<{ state: string; m
 
 /** Poll until the group's committed offsets equal the topic's end offsets. */
 export async function waitUntilCommittedToEnd(groupId: string, topic: string, timeoutMs = 30_000): Promise<Map<number, bigint>> {
-  const end = await endOffsets(topic)
+  return waitUntilCommitted(groupId, topic, await endOffsets(topic), (committed, end) => committed === end, timeoutMs)
+}
+
+/**
+ * Poll until the group committed at least `mark` (offsets taken earlier, e.g.
+ * the end of the topic after some records) on every partition, while others
+ * keep producing.
+ */
+export async function waitUntilCommittedPast(groupId: string, topic: string, mark: Map<number, bigint>, timeoutMs = 30_000): Promise<Map<number, bigint>> {
+  return waitUntilCommitted(groupId, topic, mark, (committed, at) => committed >= at, timeoutMs)
+}
+
+async function waitUntilCommitted(groupId: string, topic: string, target: Map<number, bigint>, reached: (committed: bigint, target: bigint) => boolean, timeoutMs: number): Promise<Map<number, bigint>> {
   const deadline = Date.now() + timeoutMs
   let committed = new Map<number, bigint>()
   while (Date.now() < deadline) {
     committed = await committedOffsets(groupId, topic)
-    if ([...end].every(([p, o]) => committed.get(p) === o)) return committed
+    // -1: nothing committed yet, which is the start of an empty partition.
+    if ([...target].every(([p, o]) => reached(committed.get(p) === -1n ? 0n : (committed.get(p) ?? -1n), o))) return committed
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error(`group ${groupId} committed ${JSON.stringify([...committed].map(([p, o]) => [p, String(o)]))}, end offsets ${JSON.stringify([...end].map(([p, o]) => [p, String(o)]))}`)
+  throw new Error(`group ${groupId} committed ${JSON.stringify([...committed].map(([p, o]) => [p, String(o)]))}, target offsets ${JSON.stringify([...target].map(([p, o]) => [p, String(o)]))}`)
 }
 
 /** Read `count` records from the beginning of `topic` (fresh group). */
