@@ -9,11 +9,6 @@
 // and ports) and stops it in a finally. The same app with jaeger_thrift through
 // our forwarder into the main jaeger must show the same fields.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import process from 'node:process'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
 import { test } from '../support/harness.ts'
@@ -21,7 +16,7 @@ import { withEnv } from '../support/env.ts'
 import { JAEGER_COLLECTOR_URL, JAEGER_INGESTER_QUERY_URL, JAEGER_INGESTER_TOPIC, JAEGER_QUERY_URL, KAFKA_BROKERS, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import type { JaegerQuerySpan, JaegerQueryTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
-import { freePort } from '../support/private-ingester.ts'
+import { startIngester } from '../support/jaeger-process.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER } from '../../src/kafka/span-record.ts'
 import type { SpanEncoding } from '../../src/kafka/span-record.ts'
 import { decodeRecordView } from '../../cli/record-view.ts'
@@ -209,11 +204,6 @@ async function endToEnd(topic: string, encoding: Exclude<SpanEncoding, 'jaeger_t
   for (const trace of sent) assertTrace(await waitForTrace(trace.traceId, SPANS_PER_TRACE, 30_000, queryUrl), trace, service)
 }
 
-function ingesterPeer(command: 'start' | 'stop', env: Record<string, string>): void {
-  const result = spawnSync('node', ['scripts/peers.mjs', command, 'jaeger-ingester'], { env: { ...process.env, ...env }, encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(`peers ${command} jaeger-ingester exited ${result.status}: ${result.stderr}`)
-}
-
 test('otlp_proto: the drop-in app → topic → Jaeger\'s Kafka ingester shows every span with its fields; one trace per record, keyed by trace id', async () => {
   await endToEnd(JAEGER_INGESTER_TOPIC, 'otlp_proto', JAEGER_INGESTER_QUERY_URL)
 })
@@ -221,23 +211,11 @@ test('otlp_proto: the drop-in app → topic → Jaeger\'s Kafka ingester shows e
 test('jaeger_proto: the drop-in app → topic → a second Jaeger ingester (jaeger_proto) shows every span; one span per record, keyed by trace id', async () => {
   const topic = uniqueTopic('spans-jaeger-proto')
   await createTopic(topic, 3)
-  const runDir = mkdtempSync(join(tmpdir(), 'jaeger-kafka-ingester-'))
-  const [queryPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()]
-  const env = {
-    JAEGER_KAFKA_RUN_DIR: runDir,
-    JAEGER_INGESTER_ENCODING: 'jaeger_proto',
-    JAEGER_INGESTER_TOPIC: topic,
-    JAEGER_INGESTER_GROUP_ID: `${topic}-ingester`,
-    JAEGER_INGESTER_QUERY_PORT: String(queryPort),
-    JAEGER_INGESTER_QUERY_GRPC_PORT: String(grpcPort),
-    JAEGER_INGESTER_METRICS_PORT: String(metricsPort),
-  }
-  ingesterPeer('start', env)
+  const ingester = await startIngester({ topic, encoding: 'jaeger_proto', groupId: `${topic}-ingester` })
   try {
-    await endToEnd(topic, 'jaeger_proto', `http://127.0.0.1:${queryPort}`)
+    await endToEnd(topic, 'jaeger_proto', ingester.queryUrl)
   } finally {
-    ingesterPeer('stop', env)
-    rmSync(runDir, { recursive: true, force: true })
+    await ingester.stop()
   }
 })
 
