@@ -62,6 +62,8 @@ export const config = {
   jaegerQueryGrpcPort: Number(process.env.JAEGER_QUERY_GRPC_PORT ?? 16685),
   // The main jaeger's OTLP/HTTP receiver (POST /v1/traces), same pipeline as thrift_http.
   jaegerOtlpHttpPort: Number(process.env.JAEGER_OTLP_HTTP_PORT ?? 4318),
+  // Set: the main jaeger serves its otelcol_* Prometheus metrics here (bench/drain.ts counts stored spans); unset: metrics off.
+  jaegerMetricsPort: process.env.JAEGER_METRICS_PORT ? Number(process.env.JAEGER_METRICS_PORT) : undefined,
   // jaeger-ingester: the same binary reading the span topic from the kafka peer.
   ingesterQueryPort: Number(process.env.JAEGER_INGESTER_QUERY_PORT ?? 16687),
   ingesterQueryGrpcPort: Number(process.env.JAEGER_INGESTER_QUERY_GRPC_PORT ?? 16688),
@@ -564,6 +566,12 @@ export function provisionJaeger() {
   return true
 }
 
+/** The main jaeger's telemetry.metrics: off unless JAEGER_METRICS_PORT names a Prometheus port. */
+function jaegerMetrics() {
+  if (config.jaegerMetricsPort === undefined) return '{level: none}'
+  return `{level: normal, readers: [{pull: {exporter: {prometheus: {host: "${HOST}", port: ${config.jaegerMetricsPort}}}}}]}`
+}
+
 function writeJaegerConfig() {
   const dir = runDir('jaeger')
   const file = join(dir, 'config.yaml')
@@ -571,7 +579,7 @@ function writeJaegerConfig() {
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
     traces: {receivers: [jaeger, otlp], processors: [batch], exporters: [jaeger_storage_exporter]}
-  telemetry: {logs: {level: warn}, metrics: {level: none}, traces: {level: none}}
+  telemetry: {logs: {level: warn}, metrics: ${jaegerMetrics()}, traces: {level: none}}
 extensions:
   jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
   jaeger_query:
@@ -788,6 +796,7 @@ commands:
 
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), JAEGER_COLLECTOR_PORT (14268),
      JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685), JAEGER_OTLP_HTTP_PORT (4318),
+     JAEGER_METRICS_PORT (unset: the main jaeger's Prometheus metrics are off),
      JAEGER_INGESTER_QUERY_PORT (16687), JAEGER_INGESTER_QUERY_GRPC_PORT (16688),
      JAEGER_INGESTER_METRICS_PORT (8889, Prometheus /metrics), JAEGER_INGESTER_TOPIC (jaeger-spans-otlp),
      JAEGER_INGESTER_ENCODING (otlp_proto), JAEGER_INGESTER_GROUP_ID (jaeger-ingester),
