@@ -27,7 +27,7 @@ import process from 'node:process'
 import { decodeJaegerProtoSpan, encodeJaegerProtoSpan, encodeJaegerProtoSpans } from '../src/codec/jaeger-proto/index.ts'
 import { SpanRefType, TagType } from '../src/codec/thrift/jaeger-types.ts'
 import type { JaegerProcess, JaegerSpan, JaegerTag } from '../src/codec/thrift/jaeger-types.ts'
-import { assertMeasured, cpuRate, median } from './cpu-rate.ts'
+import { interleavedRates } from './cpu-rate.ts'
 import { RUNTIME, runtimeVersion, startConditions } from './header.ts'
 import { referenceProcess, referenceSpans } from './reference-spans.ts'
 
@@ -160,16 +160,11 @@ const cases: Case[] = [
 ]
 
 const conditions = startConditions()
-for (const c of cases) cpuRate(c.run, ROUND_MS) // warm-up
-const samples = cases.map((): number[] => [])
-for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => samples[i]!.push(cpuRate(c.run, ROUND_MS)))
-assertMeasured()
+const rates = interleavedRates(cases.map((c) => c.run), ROUNDS, ROUND_MS)
 
 const rows = cases.map((c, i) => {
-  const own = samples[i]!
-  const rate = median(own)
-  const ratio = median(own.map((r, round) => r / samples[0]![round]!))
-  return `| ${c.name} | ${rate.toFixed(0)} [${Math.min(...own).toFixed(0)}–${Math.max(...own).toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${ratio.toFixed(2)}× |`
+  const { rate, min, max, ratio } = rates[i]!
+  return `| ${c.name} | ${rate.toFixed(0)} [${min.toFixed(0)}–${max.toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${ratio.toFixed(2)}× |`
 })
 
 const report = [

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { RUNTIME, startConditions } from './header.ts'
-import { assertMeasured, cpuRate, median } from './cpu-rate.ts'
+import { interleavedRates } from './cpu-rate.ts'
 import { decodeOtlpTraces, encodeOtlpTraces } from '../src/codec/otlp/index.ts'
 import { encodeJaegerProtoSpans } from '../src/codec/jaeger-proto/index.ts'
 import { encodeBatch } from '../src/codec/thrift/index.ts'
@@ -56,16 +56,11 @@ const cases: Case[] = [
 ]
 
 const conditions = startConditions()
-for (const c of cases) cpuRate(c.run, ROUND_MS) // warm-up
-const samples = cases.map((): number[] => [])
-for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => samples[i]!.push(cpuRate(c.run, ROUND_MS)))
-assertMeasured()
+const rates = interleavedRates(cases.map((c) => c.run), ROUNDS, ROUND_MS)
 
 const rows = cases.map((c, i) => {
-  const own = samples[i]!
-  const rate = median(own)
-  const ratio = median(own.map((r, round) => r / samples[0]![round]!))
-  return `| ${c.name} | ${rate.toFixed(0)} [${Math.min(...own).toFixed(0)}–${Math.max(...own).toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${((rate * c.bytes) / 1e6).toFixed(1)} | ${ratio.toFixed(2)}× |`
+  const { rate, min, max, ratio } = rates[i]!
+  return `| ${c.name} | ${rate.toFixed(0)} [${min.toFixed(0)}–${max.toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${((rate * c.bytes) / 1e6).toFixed(1)} | ${ratio.toFixed(2)}× |`
 })
 
 const report = [
