@@ -16,7 +16,7 @@
 //   . ./.peers-env && node scripts/peers.mjs start kafka && npx tsx bench/drain.ts
 // env: BENCH_SPANS (1000000), BENCH_ROUNDS (1), BENCH_PARTITIONS (3), BENCH_CHECK_TRACES (500),
 //      JAEGER_METRICS_PORT (the main jaeger's Prometheus port, default JAEGER_INGESTER_METRICS_PORT + 1),
-//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_LOAD_NOTE.
+//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_KEEP_TOPICS, BENCH_LOAD_NOTE.
 // The bench stops and starts the jaeger and jaeger-ingester peers itself (a fresh store per run);
 // the kafka peer must be running. Writes bench/results/drain-node.md.
 import { spawn, spawnSync } from 'node:child_process'
@@ -54,7 +54,7 @@ const STAMP = Date.now().toString(36)
 const TOPIC_THRIFT = `bench-drain-${STAMP}-thrift`
 const TOPIC_OTLP = `bench-drain-${STAMP}-otlp`
 const POLL_MS = 100
-const TIMEOUT_MS = 20 * 60_000
+const TIMEOUT_MS = Number(env.BENCH_TIMEOUT_MS ?? 20 * 60_000)
 const conditions = startConditions({ kafka: true, jaeger: true })
 const log = (m: string): void => void process.stderr.write(`[drain] ${m}\n`)
 
@@ -311,6 +311,7 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
   const broker0 = procStat(kafkaPid).cpuSeconds
   let child: ChildProcess | undefined
   let childErr = ''
+  let childExit = ''
   let readerPid: number
   let jaegerPid: number
   let jaeger0 = 0
@@ -349,6 +350,7 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     child.stderr!.on('data', (d: Buffer) => (childErr += d.toString()))
+    child.on('exit', (code, signal) => (childExit = `exited (${code ?? signal})`))
     readerPid = child.pid!
   }
   const startedMs = procStat(readerPid).startedMs
@@ -375,6 +377,8 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
       others.sample()
       sampledAt = now
     }
+    // A forwarder that died (a bad flag, a port in use) would leave the counter short: fail now, with its log.
+    if (childExit) throw new Error(`${variant}: the forwarder ${childExit} with ${last.sent} of ${N} spans stored: ${childErr.slice(-1000)}`)
     if (now > deadline) throw new Error(`${variant}: ${last.sent} of ${N} spans stored after ${TIMEOUT_MS / 60_000} min${childErr ? `; forwarder: ${childErr.slice(-500)}` : ''}`)
     await new Promise((r) => setTimeout(r, POLL_MS))
   }
@@ -440,6 +444,8 @@ for (let round = 0; round < ROUNDS; round++) {
     results.push(r)
   }
 }
+// The two topics hold ~0.8 KB per span on the broker's disk: delete them (BENCH_KEEP_TOPICS=1 keeps them).
+if (!env.BENCH_KEEP_TOPICS) await admin.deleteTopics({ topics: [TOPIC_THRIFT, TOPIC_OTLP] })
 await admin.disconnect()
 
 const f1 = (n: number): string => n.toFixed(1)
