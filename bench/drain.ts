@@ -149,7 +149,8 @@ async function prefill(): Promise<{ traces: { id: string; spans: number }[]; thr
     const offsets = await admin.fetchTopicOffsets(topic)
     const records = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
     if (records !== s.batchesDelivered) throw new Error(`prefill ${name}: ${records} records on the topic, ${s.batchesDelivered} acked`)
-    result[name] = { records, bytes: s.bytesDelivered, end: new Map(offsets.map((o) => [o.partition, o.high])), seconds }
+    // Partitions that got no record are left out: a group commits nothing there.
+    result[name] = { records, bytes: s.bytesDelivered, end: new Map(offsets.filter((o) => o.high !== o.low).map((o) => [o.partition, o.high])), seconds }
   }
   return { traces, thrift: result.thrift!, otlp: result.otlp! }
 }
@@ -163,7 +164,9 @@ function peers(command: string, names: string[], extraEnv: Record<string, string
 
 function peerPid(name: string): number | undefined {
   try {
-    return Number(readFileSync(join(RUN_DIR, name, 'pid'), 'utf8').trim())
+    // An empty file while peers.mjs writes it counts as not there yet.
+    const pid = Number(readFileSync(join(RUN_DIR, name, 'pid'), 'utf8').trim())
+    return pid > 0 ? pid : undefined
   } catch {
     return undefined
   }
@@ -252,7 +255,7 @@ function otherProcesses(own: () => number[]): { sample(): void; result(): { cpuS
 
 async function committedAtEnd(groupId: string, topic: string, end: Map<number, string>): Promise<boolean> {
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
-  return offsets!.partitions.every((p) => p.offset === end.get(p.partition))
+  return offsets!.partitions.every((p) => !end.has(p.partition) || p.offset === end.get(p.partition))
 }
 
 /** Reads traces back by id from the query API: how many of the sample hold exactly the spans sent. */
@@ -273,6 +276,8 @@ async function checkSample(queryPort: number, traces: { id: string; spans: numbe
 
 /** The header names the Jaeger version from the running peer; the bench stops it before the header is written. */
 let jaegerName = ''
+/** The forwarder process of the running drain, killed if the bench fails. */
+let forwarderChild: ChildProcess | undefined
 
 type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-thrift'
 const LABEL: Record<VariantId, string> = {
@@ -349,6 +354,7 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
+    forwarderChild = child
     child.stderr!.on('data', (d: Buffer) => (childErr += d.toString()))
     child.on('exit', (code, signal) => (childExit = `exited (${code ?? signal})`))
     readerPid = child.pid!
@@ -439,7 +445,15 @@ for (let round = 0; round < ROUNDS; round++) {
   for (let k = 0; k < ORDER.length; k++) {
     const variant = ORDER[(k + round) % ORDER.length]!
     log(`round ${round + 1}: ${variant}`)
-    const r = await drain(variant, filled, traces, round)
+    let r: Drain
+    try {
+      r = await drain(variant, filled, traces, round)
+    } catch (error) {
+      // Leave nothing running: the forwarder child and the Jaegers this bench started.
+      if (forwarderChild?.exitCode === null) forwarderChild.kill('SIGKILL')
+      peers('stop', ['jaeger', 'jaeger-ingester'])
+      throw error
+    }
     log(`  ${JSON.stringify(r)}`)
     results.push(r)
   }
