@@ -27,3 +27,16 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
 }
+
+/**
+ * Runs the cases interleaved (a warm-up pass, then `rounds` rounds of every
+ * case once, `ms` each) so a load swing hits all of them; per case: the median
+ * rate, its min and max, and the median per-round ratio to the first case.
+ */
+export function interleavedRates(runs: (() => unknown)[], rounds: number, ms: number): { rate: number; min: number; max: number; ratio: number }[] {
+  for (const run of runs) cpuRate(run, ms)
+  const samples = runs.map((): number[] => [])
+  for (let round = 0; round < rounds; round++) runs.forEach((run, i) => samples[i]!.push(cpuRate(run, ms)))
+  assertMeasured()
+  return samples.map((own) => ({ rate: median(own), min: Math.min(...own), max: Math.max(...own), ratio: median(own.map((r, round) => r / samples[0]![round]!)) }))
+}

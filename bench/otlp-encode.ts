@@ -16,12 +16,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { RUNTIME, startConditions } from './header.ts'
-import { assertMeasured, cpuRate, median } from './cpu-rate.ts'
+import { interleavedRates } from './cpu-rate.ts'
 import { decodeOtlpTraces, encodeOtlpTraces } from '../src/codec/otlp/index.ts'
 import { encodeJaegerProtoSpans } from '../src/codec/jaeger-proto/index.ts'
 import { encodeBatch } from '../src/codec/thrift/index.ts'
-import { SpanRefType, TagType } from '../src/codec/thrift/jaeger-types.ts'
-import type { JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import { referenceProcess, referenceSpans } from './reference-spans.ts'
 import { sdkSubset, toReadableSpans } from '../test/support/otel-readable-spans.ts'
 import { normalizeOtlp, otlpJson } from '../test/support/protobuf-views.ts'
 
@@ -29,36 +28,8 @@ const SPANS = 100
 const ROUNDS = 7
 const ROUND_MS = 300
 
-const jaegerProcess: JaegerProcess = {
-  serviceName: 'users-api',
-  tags: [
-    { key: 'jaeger.version', vType: TagType.STRING, vStr: 'Node-3.19.0' },
-    { key: 'hostname', vType: TagType.STRING, vStr: 'users-api-7d9f' },
-    { key: 'ip', vType: TagType.STRING, vStr: '10.1.2.3' },
-    { key: 'client-uuid', vType: TagType.STRING, vStr: '4f1c2a9e8b7d6c5a' },
-  ],
-}
-const T0 = 1_700_000_000_000_000n
-const spans: JaegerSpan[] = Array.from({ length: SPANS }, (_, i) => ({
-  traceIdHigh: 0n,
-  traceIdLow: 0x1f2e3d4c5b6a7988n,
-  spanId: 0x100000n + BigInt(i),
-  parentSpanId: 0x1f2e3d4c5b6a7988n,
-  operationName: 'GET /api/v1/users/:id',
-  references: [{ refType: SpanRefType.CHILD_OF, traceIdHigh: 0n, traceIdLow: 0x1f2e3d4c5b6a7988n, spanId: 0x1f2e3d4c5b6a7988n }],
-  flags: 1,
-  startTime: T0 + BigInt(i * 1000),
-  duration: 1234n + BigInt(i),
-  tags: [
-    { key: 'span.kind', vType: TagType.STRING, vStr: 'server' },
-    { key: 'http.method', vType: TagType.STRING, vStr: 'GET' },
-    { key: 'http.url', vType: TagType.STRING, vStr: 'http://users/api/v1/users/42' },
-    { key: 'http.status_code', vType: TagType.LONG, vLong: 200n },
-    { key: 'db.latency_ms', vType: TagType.DOUBLE, vDouble: 12.5 },
-    { key: 'cache.hit', vType: TagType.BOOL, vBool: true },
-  ],
-  logs: [{ timestamp: T0 + BigInt(i * 1000 + 10), fields: [{ key: 'event', vType: TagType.STRING, vStr: 'cache.lookup' }, { key: 'user.id', vType: TagType.STRING, vStr: '42' }] }],
-}))
+const jaegerProcess = referenceProcess
+const spans = referenceSpans(SPANS)
 
 const ours = encodeOtlpTraces(jaegerProcess, spans)
 const decoded = decodeOtlpTraces(ours)
@@ -85,16 +56,11 @@ const cases: Case[] = [
 ]
 
 const conditions = startConditions()
-for (const c of cases) cpuRate(c.run, ROUND_MS) // warm-up
-const samples = cases.map((): number[] => [])
-for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => samples[i]!.push(cpuRate(c.run, ROUND_MS)))
-assertMeasured()
+const rates = interleavedRates(cases.map((c) => c.run), ROUNDS, ROUND_MS)
 
 const rows = cases.map((c, i) => {
-  const own = samples[i]!
-  const rate = median(own)
-  const ratio = median(own.map((r, round) => r / samples[0]![round]!))
-  return `| ${c.name} | ${rate.toFixed(0)} [${Math.min(...own).toFixed(0)}–${Math.max(...own).toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${((rate * c.bytes) / 1e6).toFixed(1)} | ${ratio.toFixed(2)}× |`
+  const { rate, min, max, ratio } = rates[i]!
+  return `| ${c.name} | ${rate.toFixed(0)} [${min.toFixed(0)}–${max.toFixed(0)}] | ${((1e6 / rate) / SPANS).toFixed(2)} | ${(c.bytes / SPANS).toFixed(1)} | ${((rate * c.bytes) / 1e6).toFixed(1)} | ${ratio.toFixed(2)}× |`
 })
 
 const report = [

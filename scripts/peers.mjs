@@ -65,6 +65,8 @@ export const config = {
   // Its OTLP/gRPC receiver, only when a port is given (bench/otel-exporter.ts):
   // a default 4317 would collide between parallel sets of peers.
   jaegerOtlpGrpcPort: process.env.JAEGER_OTLP_GRPC_PORT ? Number(process.env.JAEGER_OTLP_GRPC_PORT) : undefined,
+  // Set: the main jaeger serves its otelcol_* Prometheus metrics here (bench/drain.ts counts stored spans); unset: metrics off.
+  jaegerMetricsPort: process.env.JAEGER_METRICS_PORT ? Number(process.env.JAEGER_METRICS_PORT) : undefined,
   // jaeger-ingester: the same binary reading the span topic from the kafka peer.
   ingesterQueryPort: Number(process.env.JAEGER_INGESTER_QUERY_PORT ?? 16687),
   ingesterQueryGrpcPort: Number(process.env.JAEGER_INGESTER_QUERY_GRPC_PORT ?? 16688),
@@ -568,6 +570,12 @@ export function provisionJaeger() {
   return true
 }
 
+/** The main jaeger's telemetry.metrics: off unless JAEGER_METRICS_PORT names a Prometheus port. */
+function jaegerMetrics() {
+  if (config.jaegerMetricsPort === undefined) return '{level: none}'
+  return `{level: normal, readers: [{pull: {exporter: {prometheus: {host: "${HOST}", port: ${config.jaegerMetricsPort}}}}}]}`
+}
+
 function writeJaegerConfig() {
   const dir = runDir('jaeger')
   const file = join(dir, 'config.yaml')
@@ -575,7 +583,7 @@ function writeJaegerConfig() {
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
     traces: {receivers: [jaeger, otlp], processors: [batch], exporters: [jaeger_storage_exporter]}
-  telemetry: {logs: {level: warn}, metrics: {level: none}, traces: {level: none}}
+  telemetry: {logs: {level: warn}, metrics: ${jaegerMetrics()}, traces: {level: none}}
 extensions:
   jaeger_storage: {backends: {mem: {memory: {max_traces: 200000}}}}
   jaeger_query:
@@ -794,6 +802,7 @@ commands:
 env: KAFKA_VERSION (default 3.9.2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), JAEGER_COLLECTOR_PORT (14268),
      JAEGER_QUERY_PORT (16686), JAEGER_QUERY_GRPC_PORT (16685), JAEGER_OTLP_HTTP_PORT (4318),
      JAEGER_OTLP_GRPC_PORT (unset: no OTLP/gRPC receiver; set it to enable one),
+     JAEGER_METRICS_PORT (unset: the main jaeger's Prometheus metrics are off),
      JAEGER_INGESTER_QUERY_PORT (16687), JAEGER_INGESTER_QUERY_GRPC_PORT (16688),
      JAEGER_INGESTER_METRICS_PORT (8889, Prometheus /metrics), JAEGER_INGESTER_TOPIC (jaeger-spans-otlp),
      JAEGER_INGESTER_ENCODING (otlp_proto), JAEGER_INGESTER_GROUP_ID (jaeger-ingester),
