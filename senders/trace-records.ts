@@ -136,6 +136,13 @@ export function traceRecords(format: TraceRecordFormat, spans: readonly EncodedS
     return { records, drops }
   }
   for (const [key, group] of groupByTrace(spans)) {
+    let total = 0
+    for (const span of group) total += span.bytes.length
+    if (traceRecordSize(format, total) <= maxBytes) {
+      // The common case: the whole trace in one record.
+      records.push({ key, value: assembleTraceRecord(format, group, total), spans: group })
+      continue
+    }
     // Fill records in append order; a span that alone is over the limit is dropped.
     let open: EncodedSpan[] = []
     let openBytes = 0
