@@ -222,6 +222,11 @@ export class KafkaSender {
     })
   }
 
+  /** The record format this sender writes (the `encoding` option). */
+  get encoding(): SpanEncoding {
+    return this.sealer.encoding
+  }
+
   /** jaeger-client Sender: the process (service name and tags) every Batch carries. */
   setProcess(process: unknown): void {
     try {

@@ -7,14 +7,14 @@ import { Buffer } from 'node:buffer'
 import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
-import { encodeJaegerClientSpan } from '../../src/codec/thrift/from-jaeger-client.ts'
+import { encodeJaegerClientSpan, fromJaegerClientSpan } from '../../src/codec/thrift/from-jaeger-client.ts'
 import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer, initTracerFromEnv } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { KAFKA_ENV, kafkaConfigFromEnv } from '../../senders/kafka-config.ts'
 import { KafkaReporter } from '../../senders/kafka-reporter.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
-import { clientSpanFromTracerSpan } from '../../senders/tracer-span.ts'
+import { clientSpanFromTracerSpan, jaegerSpanFromTracerSpan } from '../../senders/tracer-span.ts'
 
 const require = createRequire(import.meta.url)
 const jaeger = require('jaeger-client') as {
@@ -173,6 +173,8 @@ test('clientSpanFromTracerSpan() encodes byte for byte like ThriftUtils.spanToTh
     const expected = encodeJaegerClientSpan(ThriftUtils.spanToThrift(s))
     const actual = encodeJaegerClientSpan(clientSpanFromTracerSpan(s))
     assert.deepEqual([...actual], [...expected])
+    // The protobuf encodings' direct conversion: the same JaegerSpan as through jaeger-client's object.
+    assert.deepEqual(jaegerSpanFromTracerSpan(s), fromJaegerClientSpan(ThriftUtils.spanToThrift(s)))
   }
 })
 

@@ -50,7 +50,11 @@ function checkI64Bytes(value: Uint8Array, what: string, tagKey?: string): Uint8A
 const I64_SCRATCH = new Uint8Array(8)
 const I64_VIEW = new DataView(I64_SCRATCH.buffer)
 
-function toI64(value: unknown, what: string, tagKey?: string): bigint {
+/**
+ * An i64 in jaeger-client's spellings (8 big-endian bytes, a number truncated
+ * toward zero, a bigint) as a signed bigint. Throws THRIFT_ENCODE naming `what`.
+ */
+export function toI64(value: unknown, what: string, tagKey?: string): bigint {
   if (value instanceof Uint8Array) {
     I64_SCRATCH.set(checkI64Bytes(value, what, tagKey))
     return I64_VIEW.getBigInt64(0)
