@@ -161,6 +161,11 @@ export function clientSpanFromTracerSpan(span: unknown): Record<string, unknown>
  * intermediate object. Throws `JaegerKafkaError` `THRIFT_ENCODE` for a value
  * that cannot be encoded (a NaN time, say).
  */
+/** An 8-byte id as a bigint; our own zero constant (the high half of every 64-bit trace id, a root's parent) without a conversion. */
+function idOf(bytes: Uint8Array, what: string): bigint {
+  return bytes === ZERO_I64 ? 0n : toI64(bytes, what)
+}
+
 export function jaegerSpanFromTracerSpan(span: unknown): JaegerSpan {
   const live = span as LiveSpan
   const context = live._spanContext
@@ -172,8 +177,8 @@ export function jaegerSpanFromTracerSpan(span: unknown): JaegerSpan {
     const referenced = ref.referencedContext()
     references.push({
       refType,
-      traceIdLow: toI64(traceIdLow(referenced.traceId), 'SpanRef.traceIdLow'),
-      traceIdHigh: toI64(traceIdHigh(referenced.traceId), 'SpanRef.traceIdHigh'),
+      traceIdLow: idOf(traceIdLow(referenced.traceId), 'SpanRef.traceIdLow'),
+      traceIdHigh: idOf(traceIdHigh(referenced.traceId), 'SpanRef.traceIdHigh'),
       spanId: toI64(referenced.spanId, 'SpanRef.spanId'),
     })
   }
@@ -183,10 +188,10 @@ export function jaegerSpanFromTracerSpan(span: unknown): JaegerSpan {
     logs[i] = { timestamp: toI64(log.timestamp * 1000, 'Log.timestamp'), fields: jaegerTags(log.fields) }
   }
   return {
-    traceIdLow: toI64(traceIdLow(context.traceId), 'Span.traceIdLow'),
-    traceIdHigh: toI64(traceIdHigh(context.traceId), 'Span.traceIdHigh'),
+    traceIdLow: idOf(traceIdLow(context.traceId), 'Span.traceIdLow'),
+    traceIdHigh: idOf(traceIdHigh(context.traceId), 'Span.traceIdHigh'),
     spanId: toI64(context.spanId, 'Span.spanId'),
-    parentSpanId: toI64(context.parentId || ZERO_I64, 'Span.parentSpanId'),
+    parentSpanId: idOf(context.parentId || ZERO_I64, 'Span.parentSpanId'),
     operationName: checkString(live._operationName, 'Span.operationName'),
     flags: checkI32(context.flags, 'Span.flags'),
     startTime: toI64(live._startTime * 1000, 'Span.startTime'),
