@@ -49,6 +49,10 @@ interface Variant {
   run?: string
   /** The sender's `encoding` (BENCH_ENCODING). */
   encoding?: SpanEncoding
+  /** More env for sender-run.ts. */
+  env?: Record<string, string>
+  /** --encodings: the id of the jaeger_thrift row this row's CPU is compared with. */
+  baseline?: string
 }
 
 /** --encodings: each sender setup once per encoding, jaeger_thrift first (the baseline of the ratios). */
@@ -57,8 +61,23 @@ const ENCODING_SETUPS: { run: string; label: string; kind: 'kafka' | 'noop' }[] 
   ...(RUNTIME === 'node' ? [{ run: 'rdkafka-fast', label: 'drop-in (KafkaReporter), node-rdkafka', kind: 'kafka' as const }] : []),
   { run: 'null-fast', label: 'our side only (KafkaReporter, producer acks at once)', kind: 'noop' },
 ]
-const ENCODING_VARIANTS: Variant[] = ENCODING_SETUPS.flatMap((setup) =>
-  SPAN_ENCODINGS.map((encoding) => ({ id: `${setup.run}-${encoding}`, run: setup.run, encoding, kind: setup.kind, label: `${setup.label}: ${encoding}` })),
+/** Workloads: the reference burst as one trace (otlp_proto's best case for records, worst for partitions), and as traces of 10 spans. */
+const WORKLOADS = [
+  { id: 'one', traceSpans: '0', label: 'one trace' },
+  { id: 'ten', traceSpans: '10', label: '10 spans per trace' },
+]
+const ENCODING_VARIANTS: Variant[] = WORKLOADS.flatMap((workload) =>
+  ENCODING_SETUPS.flatMap((setup) =>
+    SPAN_ENCODINGS.map((encoding) => ({
+      id: `${workload.id}-${setup.run}-${encoding}`,
+      run: setup.run,
+      encoding,
+      kind: setup.kind,
+      env: { BENCH_TRACE_SPANS: workload.traceSpans },
+      baseline: `${workload.id}-${setup.run}-jaeger_thrift`,
+      label: `${workload.label}; ${setup.label}: ${encoding}`,
+    })),
+  ),
 )
 
 const STANDARD_VARIANTS: Variant[] = [
@@ -221,6 +240,7 @@ try {
         env.KAFKA_BROKERS = BROKERS.join(',')
       }
       if (v.encoding) env.BENCH_ENCODING = v.encoding
+      Object.assign(env, v.env)
       const r = await runWorker(v.run ?? (v.kind === 'udp-default' ? 'udp' : v.id), env)
       const m: Measured = { e2e: 0, cpuPerSpan: r.cpuUs / r.n, lost: 0, rssMB: r.rssMB }
       if (v.kind === 'udp' || v.kind === 'udp-default' || v.kind === 'http') {
@@ -320,7 +340,7 @@ function recordsCell(ms: Measured[]): string {
 function encodingsTable(): string {
   const rows = VARIANTS.map((v) => {
     const ms = results.get(v.id) ?? []
-    const thrift = results.get(`${v.run}-jaeger_thrift`) ?? []
+    const thrift = results.get(v.baseline ?? '') ?? []
     const ratio = v.encoding === 'jaeger_thrift' ? '1 (baseline)' : range(ms.map((m, i) => m.cpuPerSpan / thrift[i]!.cpuPerSpan), (x) => `${x.toFixed(2)}×`)
     const droppedRuns = ms.filter((m) => (m.dropped ?? 0) > 0).length
     const find = (pick: (m: Measured) => number | undefined): string => {
@@ -333,7 +353,7 @@ function encodingsTable(): string {
 
 ${conditions.line()}
 
-${SPANS} reference spans per run (baseline.md Part B: 6 tags, 1 log with 2 fields, a childOf reference; all spans children of one parent, so ONE trace: otlp_proto's best case, one TracesData per trace per flush), ${RUNS} interleaved rounds (every row once per round, each in a fresh process, same tracer and client code; only \`encoding\` differs); median [min–max].
+${SPANS} reference spans per run (baseline.md Part B: 6 tags, 1 log with 2 fields, a childOf reference), either all children of one parent (one trace: the fewest records for otlp_proto, but every record keyed to ONE partition) or a new parent every 10 spans (20k traces), ${RUNS} interleaved rounds (every row once per round, each in a fresh process, same tracer and client code; only \`encoding\` differs); median [min–max].
 Kafka: one local broker (${BROKERS.join(',')}), topics with 3 partitions; every record read back after each run and decoded in the encoding its header names.
 
 | sender / encoding | e2e spans/s | CPU µs/span | CPU vs jaeger_thrift (same setup, same round) | bytes/span | records/span | lost per run | runs with sender drops | RSS MB |
