@@ -9,6 +9,7 @@
 //            | null-remote | null-fast (our sender with a producer that acks at once)
 // env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka),
 //      BENCH_ENCODING (kafka and null variants: the sender's `encoding`, default jaeger_thrift),
+//      BENCH_TRACE_SPANS (spans per trace: a new parent every N spans; default 0 = every span a child of one parent, one trace),
 //      BENCH_YIELD (immediate | timeout: override the runtime's yield, to reproduce the Deno finding)
 import { createRequire } from 'node:module'
 import process from 'node:process'
@@ -100,14 +101,15 @@ async function makeTracer(): Promise<{ tracer: Loose; reporter: Loose; sender?: 
 }
 
 const { tracer, reporter, sender } = await makeTracer()
-const parent = tracer.startSpan('parent')
-const parentRef = [jaeger.opentracing.childOf(parent.context())]
+const TRACE_SPANS = Number(process.env.BENCH_TRACE_SPANS ?? 0)
+let parentRef = [jaeger.opentracing.childOf(tracer.startSpan('parent').context())]
 if (sender) await new Promise((r) => setTimeout(r, 300)) // let the eager connect finish, as in a running app
 
 const cpu0 = process.cpuUsage()
 const t0 = now()
 for (let done = 0; done < N; done += CHUNK) {
   for (let i = 0; i < CHUNK; i++) {
+    if (TRACE_SPANS > 0 && (done + i) % TRACE_SPANS === 0 && done + i > 0) parentRef = [jaeger.opentracing.childOf(tracer.startSpan('parent').context())]
     // The reference span: 6 tags (3 strings, an int, a float, a bool), 1 log with 2 fields, a childOf reference.
     tracer
       .startSpan('GET /api/v1/users/:id', { references: parentRef })

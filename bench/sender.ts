@@ -8,6 +8,10 @@
 //   npx deno run -A bench/sender.ts    npx bun bench/sender.ts
 // flags: --runs N (default 3, or BENCH_RUNS). env: BENCH_SPANS (default 200000), KAFKA_BROKERS,
 //      BENCH_LOAD_NOTE (a note on parallel work on the machine, printed in the header).
+//   --encodings: the sender per record encoding instead (jaeger_thrift, otlp_proto,
+//      jaeger_proto side by side in each round: drop-in with kafkajs, with
+//      node-rdkafka on Node, and our side only), with records/span; writes
+//      bench/results/sender-encodings-<runtime>.md.
 //
 // Metrics per variant, median [min–max] over interleaved runs:
 //   e2e spans/s  delivered spans ÷ (first span → last broker ack, or the
@@ -24,7 +28,9 @@ import process from 'node:process'
 import { createInterface } from 'node:readline'
 import { gzipSync } from 'node:zlib'
 import kafkajs from 'kafkajs'
-import { summarizeBatch } from '../src/codec/thrift/jaeger-decode.ts'
+import { decodeRecordView, sniffEncoding } from '../cli/record-view.ts'
+import { encodingFromHeader, SPAN_ENCODING_HEADER, SPAN_ENCODINGS } from '../src/kafka/span-record.ts'
+import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import { RUNTIME, startConditions } from './header.ts'
 
 const runsFlag = process.argv.indexOf('--runs')
@@ -33,14 +39,48 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`Cannot use --runs
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000)
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const STAMP = Date.now().toString(36)
+const ENCODINGS_MODE = process.argv.includes('--encodings')
 
 interface Variant {
   id: string
   label: string
   kind: 'noop' | 'udp' | 'udp-default' | 'http' | 'kafka'
+  /** sender-run.ts variant (default: id). */
+  run?: string
+  /** The sender's `encoding` (BENCH_ENCODING). */
+  encoding?: SpanEncoding
+  /** More env for sender-run.ts. */
+  env?: Record<string, string>
+  /** --encodings: the id of the jaeger_thrift row this row's CPU is compared with. */
+  baseline?: string
 }
 
-const VARIANTS: Variant[] = [
+/** --encodings: each sender setup once per encoding, jaeger_thrift first (the baseline of the ratios). */
+const ENCODING_SETUPS: { run: string; label: string; kind: 'kafka' | 'noop' }[] = [
+  { run: 'kafka-fast', label: 'drop-in (KafkaReporter), kafkajs', kind: 'kafka' },
+  ...(RUNTIME === 'node' ? [{ run: 'rdkafka-fast', label: 'drop-in (KafkaReporter), node-rdkafka', kind: 'kafka' as const }] : []),
+  { run: 'null-fast', label: 'our side only (KafkaReporter, producer acks at once)', kind: 'noop' },
+]
+/** Workloads: the reference burst as one trace (otlp_proto's best case for records, worst for partitions), and as traces of 10 spans. */
+const WORKLOADS = [
+  { id: 'one', traceSpans: '0', label: 'one trace' },
+  { id: 'ten', traceSpans: '10', label: '10 spans per trace' },
+]
+const ENCODING_VARIANTS: Variant[] = WORKLOADS.flatMap((workload) =>
+  ENCODING_SETUPS.flatMap((setup) =>
+    SPAN_ENCODINGS.map((encoding) => ({
+      id: `${workload.id}-${setup.run}-${encoding}`,
+      run: setup.run,
+      encoding,
+      kind: setup.kind,
+      env: { BENCH_TRACE_SPANS: workload.traceSpans },
+      baseline: `${workload.id}-${setup.run}-jaeger_thrift`,
+      label: `${workload.label}; ${setup.label}: ${encoding}`,
+    })),
+  ),
+)
+
+const STANDARD_VARIANTS: Variant[] = [
   { id: 'noop', label: 'NoopReporter (span creation only)', kind: 'noop' },
   { id: 'udp', label: 'jaeger-client UDPSender → agent sink (4 MiB receive buffer requested)', kind: 'udp' },
   { id: 'udp-default', label: 'jaeger-client UDPSender → agent sink with the default receive buffer (net.core.rmem_default)', kind: 'udp-default' },
@@ -57,6 +97,7 @@ const VARIANTS: Variant[] = [
   { id: 'null-remote', label: 'our side only: RemoteReporter + KafkaSender, producer acks at once', kind: 'noop' },
   { id: 'null-fast', label: 'our side only: KafkaReporter + KafkaSender, producer acks at once', kind: 'noop' },
 ]
+const VARIANTS = ENCODINGS_MODE ? ENCODING_VARIANTS : STANDARD_VARIANTS
 
 interface RunResult {
   variant: string
@@ -66,7 +107,7 @@ interface RunResult {
   tEnd: number
   cpuUs: number
   rssMB: number
-  stats?: { spansDelivered: number; spansDropped: Record<string, number> }
+  stats?: { spansDelivered: number; spansDropped: Record<string, number>; batchesDelivered: number; bytesDelivered: number }
 }
 
 interface Measured {
@@ -79,6 +120,8 @@ interface Measured {
   dropped?: number
   /** Sender stats: dropped spans by reason (Kafka variants). */
   droppedBy?: Record<string, number>
+  /** Records per delivered span (topic read back; sender stats for "our side only"). */
+  recordsPerSpan?: number
 }
 
 function command(script: string, args: string[]): [string, string[]] {
@@ -137,18 +180,21 @@ async function createTopic(topic: string): Promise<void> {
   await admin.disconnect()
 }
 
-/** Read `topic` back: spans, record value bytes, and gzip bytes (when `gzip`). */
-async function readBack(topic: string, expected: number, gzip: boolean): Promise<{ spans: number; bytes: number; gzipBytes: number }> {
+/** Read `topic` back: records, spans (each record decoded in the encoding its header names), record value bytes, and gzip bytes (when `gzip`). */
+async function readBack(topic: string, expected: number, gzip: boolean): Promise<{ records: number; spans: number; bytes: number; gzipBytes: number }> {
   const consumer = kafka.consumer({ groupId: `${topic}-check`, maxBytes: 64 * 1024 * 1024 })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
-  const totals = { spans: 0, bytes: 0, gzipBytes: 0 }
+  const totals = { records: 0, spans: 0, bytes: 0, gzipBytes: 0 }
   await new Promise<void>((resolve) => {
     let idle = setTimeout(resolve, 20_000)
     void consumer.run({
       eachMessage: async ({ message }) => {
         const value = message.value as Buffer
-        totals.spans += summarizeBatch(value).spanCount
+        const header = message.headers?.[SPAN_ENCODING_HEADER]
+        const encoding = (header === undefined ? undefined : encodingFromHeader(String(header))) ?? sniffEncoding(value)
+        totals.records++
+        totals.spans += decodeRecordView(value, encoding).spans.length
         totals.bytes += value.length
         if (gzip) totals.gzipBytes += gzipSync(value).length
         clearTimeout(idle)
@@ -193,7 +239,9 @@ try {
         env.BENCH_TOPIC = topic
         env.KAFKA_BROKERS = BROKERS.join(',')
       }
-      const r = await runWorker(v.kind === 'udp-default' ? 'udp' : v.id, env)
+      if (v.encoding) env.BENCH_ENCODING = v.encoding
+      Object.assign(env, v.env)
+      const r = await runWorker(v.run ?? (v.kind === 'udp-default' ? 'udp' : v.id), env)
       const m: Measured = { e2e: 0, cpuPerSpan: r.cpuUs / r.n, lost: 0, rssMB: r.rssMB }
       if (v.kind === 'udp' || v.kind === 'udp-default' || v.kind === 'http') {
         const sink = await sinks[v.kind].report()
@@ -207,9 +255,15 @@ try {
         m.dropped = Object.values(r.stats?.spansDropped ?? {}).reduce((a, b) => a + b, 0)
         m.droppedBy = Object.fromEntries(Object.entries(r.stats?.spansDropped ?? {}).filter(([, n]) => n > 0))
         m.bytesPerSpan = back.bytes / Math.max(1, back.spans)
+        m.recordsPerSpan = back.records / Math.max(1, back.spans)
         if (run === 1) m.gzipBytesPerSpan = back.gzipBytes / Math.max(1, back.spans)
       } else {
         m.e2e = r.n / ((r.tEnd - r.t0) / 1000)
+        if (r.stats) {
+          m.lost = r.n - r.stats.spansDelivered
+          m.bytesPerSpan = r.stats.bytesDelivered / Math.max(1, r.stats.spansDelivered)
+          m.recordsPerSpan = r.stats.batchesDelivered / Math.max(1, r.stats.spansDelivered)
+        }
       }
       const list = results.get(v.id) ?? []
       list.push(m)
@@ -228,7 +282,7 @@ const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : 
 const range = (xs: number[], f: (x: number) => string): string => `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`
 
 const rows: string[] = []
-for (const v of VARIANTS) {
+for (const v of ENCODINGS_MODE ? [] : VARIANTS) {
   const ms = results.get(v.id) ?? []
   const e2e = ms.map((m) => m.e2e)
   const cpu = ms.map((m) => m.cpuPerSpan)
@@ -270,6 +324,46 @@ ${rows.join('\n')}
 - The burst loop yields to I/O between chunks of 1000 spans: setImmediate on Node and Bun, setTimeout(0) on Deno, whose setImmediate loop does not poll sockets (bench/sender-run.ts \`yieldToIo\`).
 ${RUNTIME === 'deno' ? DENO_NOTE : ''}`
 mkdirSync('bench/results', { recursive: true })
-writeFileSync(`bench/results/sender-${RUNTIME}.md`, table)
-process.stdout.write(table)
+const output = ENCODINGS_MODE ? encodingsTable() : table
+writeFileSync(`bench/results/sender-${ENCODINGS_MODE ? 'encodings-' : ''}${RUNTIME}.md`, output)
+process.stdout.write(output)
 process.exit(0)
+
+/** Records per span, and spans per record when there are many. */
+function recordsCell(ms: Measured[]): string {
+  const x = ms.map((m) => m.recordsPerSpan).find((y) => y !== undefined)
+  if (x === undefined) return '–'
+  return x >= 0.5 ? x.toFixed(2) : `${x.toPrecision(2)} (${(1 / x).toFixed(0)} spans/record)`
+}
+
+/** --encodings: one row per setup × encoding; CPU ratio to the jaeger_thrift run of the same setup and round. */
+function encodingsTable(): string {
+  const rows = VARIANTS.map((v) => {
+    const ms = results.get(v.id) ?? []
+    const thrift = results.get(v.baseline ?? '') ?? []
+    const ratio = v.encoding === 'jaeger_thrift' ? '1 (baseline)' : range(ms.map((m, i) => m.cpuPerSpan / thrift[i]!.cpuPerSpan), (x) => `${x.toFixed(2)}×`)
+    const droppedRuns = ms.filter((m) => (m.dropped ?? 0) > 0).length
+    const find = (pick: (m: Measured) => number | undefined): string => {
+      const x = ms.map(pick).find((y) => y !== undefined)
+      return x === undefined ? '–' : x.toFixed(1)
+    }
+    return `| ${v.label} | ${range(ms.map((m) => m.e2e), fmtRate)} | ${range(ms.map((m) => m.cpuPerSpan), (x) => x.toFixed(2))} | ${ratio} | ${find((m) => m.bytesPerSpan)} | ${recordsCell(ms)} | ${ms.map((m) => String(m.lost)).join(', ')} | ${v.kind === 'kafka' ? `${droppedRuns} of ${ms.length} runs` : '–'} | ${median(ms.map((m) => m.rssMB)).toFixed(0)} |`
+  })
+  return `# KafkaSender per span encoding (${RUNTIME})
+
+${conditions.line()}
+
+${SPANS} reference spans per run (baseline.md Part B: 6 tags, 1 log with 2 fields, a childOf reference), either all children of one parent (one trace: the fewest records for otlp_proto, but every record keyed to ONE partition) or a new parent every 10 spans (20k traces), ${RUNS} interleaved rounds (every row once per round, each in a fresh process, same tracer and client code; only \`encoding\` differs); median [min–max].
+Kafka: one local broker (${BROKERS.join(',')}), topics with 3 partitions; every record read back after each run and decoded in the encoding its header names.
+
+| sender / encoding | e2e spans/s | CPU µs/span | CPU vs jaeger_thrift (same setup, same round) | bytes/span | records/span | lost per run | runs with sender drops | RSS MB |
+|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+- e2e: delivered spans ÷ (first span created → last broker ack); "our side only": ÷ (first span → flush done).
+- CPU: user + system time of the sender process over the same interval (includes the Kafka client, except "our side only").
+- bytes/span and records/span: record values read back from the topic ("our side only": the sender's delivered bytes and records); jaeger_thrift records hold many traces, the protobuf ones one trace each (jaeger_proto one span each).
+- lost: spans not read back from the topic ("our side only": not acknowledged); drops would be counted by the sender.
+- Goal (issue 10): otlp_proto ≤ 1.25× the CPU per span of jaeger_thrift, 0 lost.
+`
+}

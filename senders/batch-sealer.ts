@@ -10,19 +10,19 @@
  * The encoding decides what sealing makes: `jaeger_thrift` one Batch of the
  * open spans (record key `<senderId>-<seqNo>`); `otlp_proto` and
  * `jaeger_proto` per-trace records keyed by trace id (`trace-records.ts`),
- * built from the structured spans kept next to their Thrift bytes (which
- * still size the open batch and drive trimming), and sent up to
+ * assembled from each span's bytes in that encoding (encoded once, when
+ * appended; they also size the open batch), and sent up to
  * `maxMessageBytes` of records per produce call (one record per call made
  * jaeger_proto ~45× slower on kafkajs).
  * @module
  */
 import { assembleBatch, batchEncodedSize, batchParts } from '../src/codec/thrift/jaeger-encode.ts'
-import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import type { ClientStats, JaegerProcess } from '../src/codec/thrift/jaeger-types.ts'
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import type { SealedBatch, SealedRecord } from './delivery-queue.ts'
 import type { SenderCallback } from './sender-types.ts'
-import { traceRecords } from './trace-records.ts'
-import type { TraceRecordDrop } from './trace-records.ts'
+import { assembleTraceRecord, maxSpanPartBytes, traceRecordFormat, traceRecords, traceRecordSize } from './trace-records.ts'
+import type { EncodedSpan, TraceEncoding, TraceRecordDrop, TraceRecordFormat } from './trace-records.ts'
 
 /** Smallest accepted `maxMessageBytes`. */
 export const MIN_MAX_MESSAGE_BYTES = 1024
@@ -76,10 +76,11 @@ export class BatchSealer {
   seqNo = 0
   readonly encoding: SpanEncoding
   private processBytes: Uint8Array | undefined
-  /** The structured process (protobuf encodings only). */
-  private process: JaegerProcess | undefined
-  /** The structured open spans, parallel to `openParts` (protobuf encodings only). */
-  private openSpans: JaegerSpan[] = []
+  /** The process encoded for the records (protobuf encodings only). */
+  private format: TraceRecordFormat | undefined
+  /** The open spans of the protobuf encodings (instead of `openParts`). */
+  private openSpans: EncodedSpan[] = []
+  private maxSpanFor: { limit: number; format: TraceRecordFormat | undefined; bytes: number } = { limit: 0, format: undefined, bytes: 0 }
   /** batchEncodedSize(process, 0 spans, seqNo, stats): bytes a record needs besides its spans. */
   private overhead = batchEncodedSize(0, 0, true, true)
   private openParts: Uint8Array[] = []
@@ -97,14 +98,14 @@ export class BatchSealer {
     this.onDrop = onDrop
   }
 
-  /** Whether add() needs the structured span too. */
-  get needsStructured(): boolean {
-    return this.encoding !== 'jaeger_thrift'
+  /** The per-trace encoding, or undefined for `jaeger_thrift` (spans go to add(), not addSpan()). */
+  get traceEncoding(): TraceEncoding | undefined {
+    return this.encoding === 'jaeger_thrift' ? undefined : this.encoding
   }
 
   /** Spans in the open batch. */
   get openCount(): number {
-    return this.openParts.length
+    return this.openParts.length + this.openSpans.length
   }
 
   /** Encoded bytes of the spans in the open batch. */
@@ -119,36 +120,55 @@ export class BatchSealer {
 
   /** Whether the open spans were encoded for a process other than `bytes` (seal them first). */
   processChanges(bytes: Uint8Array): boolean {
-    return this.processBytes !== undefined && this.openParts.length > 0 && !sameBytes(this.processBytes, bytes)
+    return this.processBytes !== undefined && this.openCount > 0 && !sameBytes(this.processBytes, bytes)
   }
 
-  /** Use `bytes` (an encoded Process) for the batches sealed from now on. */
-  setProcess(bytes: Uint8Array, process?: JaegerProcess): void {
+  /** The record format of `process` (protobuf encodings; undefined for Thrift). Throws PROTOBUF_ENCODE for an invalid process. */
+  formatFor(process: JaegerProcess): TraceRecordFormat | undefined {
+    const encoding = this.traceEncoding
+    return encoding === undefined ? undefined : traceRecordFormat(encoding, process)
+  }
+
+  /** Use `bytes` (an encoded Process) and its record `format` (formatFor()) for the batches sealed from now on. */
+  setProcess(bytes: Uint8Array, format?: TraceRecordFormat): void {
     this.processBytes = bytes
-    this.process = process
+    this.format = format
     this.overhead = batchEncodedSize(bytes.length, 0, true, true)
   }
 
   /** Largest encoded span that fits in a record on its own. */
   maxSpanBytes(): number {
-    return this.maxMessageBytes - this.overhead
+    const encoding = this.traceEncoding
+    if (encoding === undefined) return this.maxMessageBytes - this.overhead
+    // Cached: asked once per span; the limit and the format change rarely.
+    if (this.maxSpanFor.limit !== this.maxMessageBytes || this.maxSpanFor.format !== this.format) {
+      this.maxSpanFor = { limit: this.maxMessageBytes, format: this.format, bytes: maxSpanPartBytes(this.format ?? { encoding, process: new Uint8Array(0) }, this.maxMessageBytes) }
+    }
+    return this.maxSpanFor.bytes
   }
 
   /** Whether adding `length` more span bytes would overflow the open batch (which is not empty). */
   wouldOverflow(length: number): boolean {
-    return this.openParts.length > 0 && this.processBytes !== undefined && this.overhead + this.openBytes + length > this.maxMessageBytes
+    if (this.openCount === 0 || this.processBytes === undefined) return false
+    if (this.format) return traceRecordSize(this.format, this.openBytes + length) > this.maxMessageBytes
+    return this.overhead + this.openBytes + length > this.maxMessageBytes
   }
 
-  /** Add an encoded span (and, for protobuf encodings, the span itself) to the open batch. */
-  add(bytes: Uint8Array, span?: JaegerSpan): void {
+  /** Add an encoded span (jaeger_thrift) to the open batch. */
+  add(bytes: Uint8Array): void {
     this.openParts.push(bytes)
     this.openBytes += bytes.length
-    if (span) this.openSpans.push(span)
+  }
+
+  /** Add a span encoded for its records (protobuf encodings) to the open batch. */
+  addSpan(span: EncodedSpan): void {
+    this.openSpans.push(span)
+    this.openBytes += span.bytes.length
   }
 
   /** Empty the open batch, returning what it held (spans that can never be sealed). */
   discardOpen(): { count: number; bytes: number } {
-    const result = { count: this.openParts.length, bytes: this.openBytes }
+    const result = { count: this.openCount, bytes: this.openBytes }
     this.openParts = []
     this.openSpans = []
     this.openBytes = 0
@@ -158,7 +178,7 @@ export class BatchSealer {
   /** Turn the open spans into sealed batch(es) owned by `report`; empty when nothing could be sealed. */
   seal(report: BatchReport): Batch[] {
     const process = this.processBytes
-    if (this.openParts.length === 0 || !process) return []
+    if (this.openCount === 0 || !process) return []
     if (this.encoding !== 'jaeger_thrift') return this.sealTraces(report)
     const parts = this.openParts
     this.openParts = []
@@ -188,13 +208,13 @@ export class BatchSealer {
    */
   split(batch: Batch, onLowered: (from: number, to: number) => void): Batch[] | undefined {
     const records = batch.records
-    if (records && records.length > 1) {
+    if (records && records.length > 1 && batch.format) {
       // Several records refused together: which one (or their sum) was too
       // large is unknown, so keep the limit and send them in two halves; a
       // single record refused later lowers it.
       const half = Math.ceil(records.length / 2)
       batch.report.pending += 1
-      return [this.unit(records.slice(0, half), batch.seqNo, batch.report), this.unit(records.slice(half), batch.seqNo, batch.report)]
+      return [this.unit(batch.format, records.slice(0, half), batch.seqNo, batch.report), this.unit(batch.format, records.slice(half), batch.seqNo, batch.report)]
     }
     const lowered = Math.max(MIN_MAX_MESSAGE_BYTES, Math.min(this.maxMessageBytes, Math.floor(batch.size / 2)))
     if (lowered < this.maxMessageBytes) {
@@ -202,11 +222,11 @@ export class BatchSealer {
       this.maxMessageBytes = lowered
     }
     if (batch.spanCount < 2) return undefined
-    if (batch.spans) {
+    if (batch.spans && batch.format) {
       const spans = batch.spans
       const half = Math.ceil(spans.length / 2)
       batch.report.pending += 1
-      return [this.buildTrace(batch.key, spans.slice(0, half), batch.seqNo, batch.report), this.buildTrace(batch.key, spans.slice(half), batch.seqNo, batch.report)]
+      return [this.buildTrace(batch.format, batch.key, spans.slice(0, half), batch.seqNo, batch.report), this.buildTrace(batch.format, batch.key, spans.slice(half), batch.seqNo, batch.report)]
     }
     const { process, spans } = batchParts(batch.value, batch.processLength, batch.spanLengths)
     const half = Math.ceil(spans.length / 2)
@@ -223,7 +243,8 @@ export class BatchSealer {
     this.openParts = []
     this.openSpans = []
     this.openBytes = 0
-    const { records, drops } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, this.maxMessageBytes)
+    const format = this.format as TraceRecordFormat
+    const { records, drops } = traceRecords(format, spans, this.maxMessageBytes)
     for (const drop of drops) this.onDrop(drop)
     // One produce call per up to maxMessageBytes of records (with their keys,
     // headers and framing) and MAX_RECORDS_PER_CALL records, not one per record.
@@ -241,28 +262,26 @@ export class BatchSealer {
       }
     }
     report.pending += units.length
-    return units.map((unit) => this.unit(unit, ++this.seqNo, report))
+    return units.map((unit) => this.unit(format, unit, ++this.seqNo, report))
   }
 
   /** A batch of `records` sent in one produce call (a single record is sent as itself). */
-  private unit(records: readonly SealedRecord[], seqNo: number, report: BatchReport): Batch {
+  private unit(format: TraceRecordFormat, records: readonly SealedRecord[], seqNo: number, report: BatchReport): Batch {
     const only = records[0] as SealedRecord
-    if (records.length === 1) return this.traceBatch(only.key, only.value, only.spans, seqNo, report)
+    if (records.length === 1) return this.traceBatch(format, only.key, only.value, only.spans, seqNo, report)
     const spans = records.flatMap((record) => record.spans)
     const size = records.reduce((sum, record) => sum + record.value.length, 0)
-    return { seqNo, key: only.key, value: only.value, size, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans, records }
+    return { seqNo, key: only.key, value: only.value, size, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans, format, records }
   }
 
-  /** Re-encode `spans` of one trace (a half of a record the broker refused). */
-  private buildTrace(key: string, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
-    const { records } = traceRecords(this.encoding as Exclude<SpanEncoding, 'jaeger_thrift'>, this.process as JaegerProcess, spans, Number.MAX_SAFE_INTEGER)
-    const record = records[0]
-    if (records.length !== 1 || !record) throw new Error(`re-encoding ${spans.length} spans of trace ${key} failed`)
-    return this.traceBatch(key, record.value, record.spans, seqNo, report)
+  /** The record of `spans` of one trace (a half of a record the broker refused), by concatenation. */
+  private buildTrace(format: TraceRecordFormat, key: string, spans: readonly EncodedSpan[], seqNo: number, report: BatchReport): Batch {
+    const value = assembleTraceRecord(format, spans, spans.reduce((sum, span) => sum + span.bytes.length, 0))
+    return this.traceBatch(format, key, value, spans, seqNo, report)
   }
 
-  private traceBatch(key: string, value: Uint8Array, spans: readonly JaegerSpan[], seqNo: number, report: BatchReport): Batch {
-    return { seqNo, key, value, size: value.length, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans }
+  private traceBatch(format: TraceRecordFormat, key: string, value: Uint8Array, spans: readonly EncodedSpan[], seqNo: number, report: BatchReport): Batch {
+    return { seqNo, key, value, size: value.length, spanCount: spans.length, spanLengths: [], processLength: 0, stats: this.clientStats(), report, attempts: 0, state: 'queued', encoding: this.encoding, spans, format }
   }
 
   private build(process: Uint8Array, spans: Uint8Array[], seqNo: number, report: BatchReport, stats: ClientStats = this.clientStats()): Batch {

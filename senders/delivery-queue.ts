@@ -16,11 +16,12 @@ import { ErrorCodes, isJaegerKafkaError } from '../src/errors.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { spanRecordHeaders } from '../src/kafka/span-record.ts'
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
-import type { ClientStats, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
+import type { ClientStats } from '../src/codec/thrift/jaeger-types.ts'
 import { backoffDelay } from '../src/retry.ts'
 import type { ResolvedRetry } from '../src/retry.ts'
 import { Deque } from './deque.ts'
 import type { DropReason } from './sender-types.ts'
+import type { EncodedSpan, TraceRecordFormat } from './trace-records.ts'
 
 /** A Kafka record's worth of spans, encoded once and kept until it settles. */
 export interface SealedBatch<R = unknown> {
@@ -39,8 +40,10 @@ export interface SealedBatch<R = unknown> {
   readonly key: string
   /** Payload encoding (absent: `jaeger_thrift`). */
   readonly encoding?: SpanEncoding
-  /** The spans of a protobuf record (to split it without decoding); absent for Thrift. */
-  readonly spans?: readonly JaegerSpan[]
+  /** The encoded spans of a protobuf record (to split it without decoding); absent for Thrift. */
+  readonly spans?: readonly EncodedSpan[]
+  /** The process of a protobuf record, encoded (to reassemble a split half); absent for Thrift. */
+  readonly format?: TraceRecordFormat
   /**
    * Protobuf encodings: the records sent together in one produce call (each
    * with its own trace-id key); `value` is then unused and `size` their total.
@@ -59,7 +62,7 @@ export interface SealedBatch<R = unknown> {
 export interface SealedRecord {
   readonly key: string
   readonly value: Uint8Array
-  readonly spans: readonly JaegerSpan[]
+  readonly spans: readonly EncodedSpan[]
 }
 
 /** The produce messages of `batch`: its one record, or each of its records. */

@@ -16,7 +16,8 @@ import type { KafkaSender } from './kafka-sender.ts'
 import { reporterMetrics } from './metrics.ts'
 import type { MetricsFactory, ReporterMetrics } from './metrics.ts'
 import type { SenderCallback } from './sender-types.ts'
-import { clientSpanFromTracerSpan, clientTagsFromTracerTags } from './tracer-span.ts'
+import { clientSpanFromTracerSpan, clientTagsFromTracerTags, jaegerSpanFromTracerSpan } from './tracer-span.ts'
+import type { JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 
 /** Options of `new KafkaReporter()`. */
 export interface KafkaReporterOptions {
@@ -84,6 +85,17 @@ export class KafkaReporter {
   }
 
   report(span: unknown): void {
+    if (this.kafkaSender.encoding !== 'jaeger_thrift') {
+      // The protobuf encodings encode from a JaegerSpan: build it directly.
+      let jaegerSpan: JaegerSpan
+      try {
+        jaegerSpan = jaegerSpanFromTracerSpan(span)
+      } catch (error) {
+        safeLog(this.logger, 'error', `jaeger-kafka: cannot read span: ${describeError(error)}`)
+        return this.kafkaSender.append(null, this.appendCallback) // the sender counts it as encode_error
+      }
+      return this.kafkaSender.appendSpan(jaegerSpan, this.appendCallback)
+    }
     let clientSpan: unknown
     try {
       clientSpan = clientSpanFromTracerSpan(span)

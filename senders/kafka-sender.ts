@@ -46,6 +46,8 @@ import { reporterMetrics } from './metrics.ts'
 import type { MetricsFactory, ReporterMetrics } from './metrics.ts'
 import { DROP_REASONS } from './sender-types.ts'
 import type { CloseResult, DropReason, FlushResult, KafkaSenderStats, SenderCallback, SpanDrop } from './sender-types.ts'
+import { encodeSpanPart, encodeTraceSpan } from './trace-records.ts'
+import type { EncodedSpan, TraceEncoding } from './trace-records.ts'
 import { trimSpan } from './trim-span.ts'
 
 /**
@@ -220,6 +222,11 @@ export class KafkaSender {
     })
   }
 
+  /** The record format this sender writes (the `encoding` option). */
+  get encoding(): SpanEncoding {
+    return this.sealer.encoding
+  }
+
   /** jaeger-client Sender: the process (service name and tags) every Batch carries. */
   setProcess(process: unknown): void {
     try {
@@ -249,19 +256,23 @@ export class KafkaSender {
     try {
       this.counts.appended++
       if (this.closed) return this.dropNew(callback, 'closed', 0, 'Cannot append: the sender is closed', operationNameOf(span))
-      let bytes: Uint8Array
-      let structured: JaegerSpan | undefined
-      try {
-        if (this.sealer.needsStructured) {
+      const encoding = this.sealer.traceEncoding
+      if (encoding !== undefined) {
+        let structured: JaegerSpan
+        try {
           structured = fromJaegerClientSpan(span)
-          bytes = encodeSpan(structured)
-        } else {
-          bytes = encodeJaegerClientSpan(span)
+        } catch (error) {
+          return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
         }
+        return this.addTraceSpan(encoding, structured, callback)
+      }
+      let bytes: Uint8Array
+      try {
+        bytes = encodeJaegerClientSpan(span)
       } catch (error) {
         return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
       }
-      this.addEncoded(bytes, () => structured ?? fromJaegerClientSpan(span), callback)
+      this.addEncoded(bytes, () => fromJaegerClientSpan(span), callback)
     } catch (error) {
       this.internalError(error, callback)
     }
@@ -272,6 +283,8 @@ export class KafkaSender {
     try {
       this.counts.appended++
       if (this.closed) return this.dropNew(callback, 'closed', 0, 'Cannot append: the sender is closed', operationNameOf(span))
+      const encoding = this.sealer.traceEncoding
+      if (encoding !== undefined) return this.addTraceSpan(encoding, span, callback)
       let bytes: Uint8Array
       try {
         bytes = encodeSpan(span)
@@ -363,42 +376,77 @@ export class KafkaSender {
 
   private setJaegerProcessUnchecked(process: JaegerProcess): void {
     const bytes = encodeProcess(process)
+    const format = this.sealer.formatFor(process)
     // Spans appended so far belong to the old process.
     if (this.sealer.processChanges(bytes)) this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
-    this.sealer.setProcess(bytes, process)
+    this.sealer.setProcess(bytes, format)
+  }
+
+  /** Protobuf encodings: encode `span` once, in the records' encoding, and add it (trimmed if it is too large). */
+  private addTraceSpan(encoding: TraceEncoding, span: JaegerSpan, callback: SenderCallback | undefined): void {
+    let bytes: Uint8Array
+    try {
+      bytes = encodeSpanPart(encoding, span)
+    } catch (error) {
+      return this.dropNew(callback, 'encode_error', 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
+    }
+    let encoded: EncodedSpan
+    if (bytes.length <= this.sealer.maxSpanBytes()) {
+      encoded = encodeTraceSpan(encoding, span, bytes)
+    } else {
+      const trimmed = this.trim(bytes.length, () => span, callback, (s) => encodeSpanPart(encoding, s))
+      if (!trimmed) return
+      encoded = encodeTraceSpan(encoding, trimmed.span, trimmed.bytes)
+    }
+    const sealed = this.makeRoom(encoded.bytes.length, callback)
+    this.sealer.addSpan(encoded)
+    if (!sealed) this.invoke(callback, 0)
   }
 
   private addEncoded(bytes: Uint8Array, structured: () => JaegerSpan, callback: SenderCallback | undefined): void {
-    // The protobuf encodings seal from the structured span; Thrift only needs the bytes.
-    let keep = this.sealer.needsStructured ? structured() : undefined
-    const maxSpan = this.sealer.maxSpanBytes()
-    if (bytes.length > maxSpan) {
-      const original = bytes.length
-      let trimmed: ReturnType<typeof trimSpan>
-      let operationName: string | undefined
-      try {
-        const span = keep ?? structured()
-        operationName = span.operationName
-        trimmed = trimSpan(span, maxSpan)
-      } catch {
-        trimmed = undefined
-      }
-      if (!trimmed) {
-        return this.dropNew(callback, 'too_large', original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
-      }
+    if (bytes.length > this.sealer.maxSpanBytes()) {
+      const trimmed = this.trim(bytes.length, structured, callback)
+      if (!trimmed) return
       bytes = trimmed.bytes
-      if (keep) keep = trimmed.span
-      this.counts.trimmed++
-      this.log('trimmed', 'info', `jaeger-kafka: span "${operationName}" was ${original} bytes (limit ${maxSpan}); sent without ${trimmed.removedLogs} logs and ${trimmed.removedTags} tags, tagged jaeger.truncated=true`)
     }
-    if (this.sealer.wouldOverflow(bytes.length)) {
-      // Like jaeger-client's UDPSender: the call that fills a batch reports it.
-      this.seal({ kind: 'append', callback, pending: 0, delivered: 0, dropped: 0 })
-      this.sealer.add(bytes, keep)
-      return
+    const sealed = this.makeRoom(bytes.length, callback)
+    this.sealer.add(bytes)
+    if (!sealed) this.invoke(callback, 0)
+  }
+
+  /**
+   * The span of `original` bytes (over maxSpanBytes()) trimmed and encoded
+   * with `encode` (default: Thrift), or undefined after counting the drop.
+   */
+  private trim(original: number, structured: () => JaegerSpan, callback: SenderCallback | undefined, encode?: (span: JaegerSpan) => Uint8Array): { bytes: Uint8Array; span: JaegerSpan } | undefined {
+    const maxSpan = this.sealer.maxSpanBytes()
+    let trimmed: ReturnType<typeof trimSpan>
+    let operationName: string | undefined
+    try {
+      const span = structured()
+      operationName = span.operationName
+      trimmed = trimSpan(span, maxSpan, encode)
+    } catch {
+      trimmed = undefined
     }
-    this.sealer.add(bytes, keep)
-    this.invoke(callback, 0)
+    if (!trimmed) {
+      this.dropNew(callback, 'too_large', original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
+      return undefined
+    }
+    this.counts.trimmed++
+    this.log('trimmed', 'info', `jaeger-kafka: span "${operationName}" was ${original} bytes (limit ${maxSpan}); sent without ${trimmed.removedLogs} logs and ${trimmed.removedTags} tags, tagged jaeger.truncated=true`)
+    return trimmed
+  }
+
+  /**
+   * Seal the open batch if `length` more bytes would overflow it. Like
+   * jaeger-client's UDPSender, the call that fills a batch reports it: true
+   * when `callback` now belongs to the sealed batch.
+   */
+  private makeRoom(length: number, callback: SenderCallback | undefined): boolean {
+    if (!this.sealer.wouldOverflow(length)) return false
+    this.seal({ kind: 'append', callback, pending: 0, delivered: 0, dropped: 0 })
+    return true
   }
 
   /** Seal the open spans into batch(es) owned by `report` and queue them. False when nothing was sealed. */

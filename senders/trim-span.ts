@@ -20,20 +20,21 @@ function approximateTagSize(tag: JaegerTag): number {
 }
 
 /**
- * Encode `span` in at most `maxBytes`, trimming it if needed.
+ * Encode `span` in at most `maxBytes` with `encode` (default: Thrift; the
+ * protobuf encodings pass their span writer), trimming it if needed.
  *
  * Steps, each only if the previous result is still too big: (1) all logs
  * removed; (2) the fewest largest tags removed (binary search, O(log n)
  * encodes). Returns the trimmed span, its encoding and what was removed, or `undefined`
  * when even the bare span (no logs, no tags but the marker) is too big.
  */
-export function trimSpan(span: JaegerSpan, maxBytes: number): { bytes: Uint8Array; span: JaegerSpan; removedLogs: number; removedTags: number } | undefined {
+export function trimSpan(span: JaegerSpan, maxBytes: number, encode: (span: JaegerSpan) => Uint8Array = encodeSpan): { bytes: Uint8Array; span: JaegerSpan; removedLogs: number; removedTags: number } | undefined {
   const tags = (span.tags ?? []).filter((tag) => tag.key !== TRUNCATED_TAG_KEY)
   const removedLogs = span.logs?.length ?? 0
   const withTags = (kept: readonly JaegerTag[]): { bytes: Uint8Array; span: JaegerSpan } => {
     const trimmed: JaegerSpan = { ...span, tags: [...kept, TRUNCATED_TAG] }
     delete trimmed.logs
-    return { bytes: encodeSpan(trimmed), span: trimmed }
+    return { bytes: encode(trimmed), span: trimmed }
   }
 
   const all = withTags(tags)

@@ -2,8 +2,9 @@
 /**
  * The growable byte buffer under both wire writers (Thrift's `BinaryWriter`,
  * protobuf's `ProtoWriter`): a `Uint8Array` + `DataView` whose capacity
- * doubles when it runs out, the UTF-8 string copy they share, and the reused
- * scratch writer their one-shot encoders run on.
+ * doubles when it runs out, the UTF-8 string copy they share, the reused
+ * scratch writer their one-shot encoders run on, and the shared slabs their
+ * per-span encoders write into.
  * @module
  */
 
@@ -107,6 +108,37 @@ export function scratchEncoder<W extends ByteBuffer>(create: () => W): ScratchEn
       return writer.view().slice()
     } finally {
       scratch = writer.capacity <= MAX_RETAINED_BYTES ? writer : undefined
+    }
+  }
+}
+
+// Allocating an ArrayBuffer per encoded span costs more than encoding it, so
+// spans are written straight into shared slabs and returned as views, as
+// Node's Buffer.allocUnsafe() pools small buffers.
+/** Size of a pooled encoder's slab. */
+export const POOL_SLAB_BYTES = 64 * 1024
+// A slab with less room than this is retired, so a typical span never makes it grow.
+const SLAB_HEADROOM = 2 * 1024
+
+/**
+ * Make an encoder whose results are usually views into a shared slab of
+ * POOL_SLAB_BYTES from `create` (mind `byteOffset` when taking `.buffer`); a
+ * value that outgrows the slab's free space gets a buffer of its own. A slab
+ * is never written again below its last result, so views stay valid.
+ */
+export function pooledEncoder<W extends ByteBuffer>(create: () => W): ScratchEncoder<W> {
+  let slab: W | undefined
+  return (value, write) => {
+    const writer = slab ?? create()
+    slab = undefined
+    const start = writer.length
+    try {
+      write(writer, value)
+      return writer.capacity > POOL_SLAB_BYTES ? writer.view(start).slice() : writer.view(start)
+    } finally {
+      // After a failed write the slab keeps the partial bytes; nothing refers to them.
+      const keep = writer.capacity === POOL_SLAB_BYTES && writer.capacity - writer.length >= SLAB_HEADROOM
+      slab = keep ? writer : undefined
     }
   }
 }

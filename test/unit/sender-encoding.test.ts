@@ -9,13 +9,15 @@ import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
 import type { KafkaHeaders, KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH, spanRecordHeaders } from '../../src/kafka/span-record.ts'
 import { decodeBatch, traceIdHex } from '../../src/codec/thrift/jaeger-decode.ts'
-import { decodeOtlpTraces } from '../../src/codec/otlp/index.ts'
-import { decodeJaegerProtoSpan, traceIdKey } from '../../src/codec/jaeger-proto/index.ts'
-import type { JaegerSpan } from '../../src/codec/thrift/jaeger-types.ts'
+import { decodeOtlpTraces, encodeOtlpTraces } from '../../src/codec/otlp/index.ts'
+import { decodeJaegerProtoSpan, encodeJaegerProtoSpan, traceIdKey } from '../../src/codec/jaeger-proto/index.ts'
+import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
+import type { JaegerProcess, JaegerSpan } from '../../src/codec/thrift/jaeger-types.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import type { KafkaSenderOptions } from '../../senders/kafka-sender.ts'
 import { kafkaConfigFromEnv, senderOptionsFromConfig } from '../../senders/kafka-config.ts'
-import { groupByTrace, traceRecords } from '../../senders/trace-records.ts'
+import { encodeTraceSpan, groupByTrace, maxSpanPartBytes, traceRecordFormat, traceRecords, traceRecordSize } from '../../senders/trace-records.ts'
+import type { EncodedSpan } from '../../senders/trace-records.ts'
 import { TRUNCATED_TAG_KEY } from '../../senders/trim-span.ts'
 
 /** Acks every send at once, unless a record is over `brokerMaxBytes`. */
@@ -241,29 +243,53 @@ test('traceRecords(): groups by trace, keeps order, splits by size and reports o
     tags: [{ key: 'k', vType: 0, vStr: 'x'.repeat(tagBytes) }],
   })
   const spans = [span(1, 1n), span(2, 2n), span(3, 1n), span(4, 2n), span(5, 3n, 3000)]
-  assert.deepEqual([...groupByTrace(spans)].map(([key, group]) => [key, group.map((s) => Number(s.spanId))]), [
-    ['0000000000000001', [1, 3]],
-    ['0000000000000002', [2, 4]],
-    ['0000000000000003', [5]],
+  const otlpSpans = spans.map((s) => encodeTraceSpan('otlp_proto', s))
+  const names = (group: readonly EncodedSpan[]): string[] => group.map((s) => s.operationName)
+  assert.deepEqual([...groupByTrace(otlpSpans)].map(([key, group]) => [key, names(group)]), [
+    ['0000000000000001', ['op-1', 'op-3']],
+    ['0000000000000002', ['op-2', 'op-4']],
+    ['0000000000000003', ['op-5']],
   ])
   const process = { serviceName: 'svc' }
-  const otlp = traceRecords('otlp_proto', process, spans, 1000)
-  assert.deepEqual(otlp.records.map((r) => [r.key, r.spans.length]), [['0000000000000001', 2], ['0000000000000002', 2]])
+  const otlpFormat = traceRecordFormat('otlp_proto', process)
+  const otlp = traceRecords(otlpFormat, otlpSpans, 1000)
+  assert.deepEqual(otlp.records.map((r) => [r.key, names(r.spans)]), [['0000000000000001', ['op-1', 'op-3']], ['0000000000000002', ['op-2', 'op-4']]])
+  // Assembled from spans encoded one by one: the same bytes as the one-shot writer.
+  assert.deepEqual(otlp.records[0]!.value, encodeOtlpTraces(process, [spans[0]!, spans[2]!]))
+  assert.deepEqual(otlp.records[1]!.value, encodeOtlpTraces(process, [spans[1]!, spans[3]!]))
   assert.equal(otlp.drops.length, 1)
   assert.equal(otlp.drops[0]!.reason, 'too_large')
-  assert.equal(otlp.drops[0]!.span.spanId, 5n)
-  const small = traceRecords('otlp_proto', process, spans.slice(0, 4), 120)
+  assert.equal(otlp.drops[0]!.span.operationName, 'op-5')
+  assert.equal(otlp.drops[0]!.bytes, encodeOtlpTraces(process, [spans[4]!]).length)
+  const small = traceRecords(otlpFormat, otlpSpans.slice(0, 4), 120)
   assert.ok(small.records.length > 2)
-  for (const record of small.records) assert.ok(record.value.length <= 120)
+  for (const record of small.records) {
+    assert.ok(record.value.length <= 120)
+    assert.equal(record.value.length, traceRecordSize(otlpFormat, record.spans.reduce((n, s) => n + s.bytes.length, 0)))
+  }
   assert.equal(small.records.reduce((n, r) => n + r.spans.length, 0), 4)
-  const proto = traceRecords('jaeger_proto', process, spans, 1000)
-  assert.deepEqual(proto.records.map((r) => [r.key, Number(r.spans[0]!.spanId)]), [
-    ['0000000000000001', 1],
-    ['0000000000000002', 2],
-    ['0000000000000001', 3],
-    ['0000000000000002', 4],
+  const protoFormat = traceRecordFormat('jaeger_proto', process)
+  const proto = traceRecords(protoFormat, spans.map((s) => encodeTraceSpan('jaeger_proto', s)), 1000)
+  assert.deepEqual(proto.records.map((r) => [r.key, names(r.spans)]), [
+    ['0000000000000001', ['op-1']],
+    ['0000000000000002', ['op-2']],
+    ['0000000000000001', ['op-3']],
+    ['0000000000000002', ['op-4']],
   ])
+  proto.records.forEach((record, i) => assert.deepEqual(record.value, encodeJaegerProtoSpan(process, spans[i]!)))
   assert.equal(proto.drops.length, 1)
+})
+
+test('maxSpanPartBytes(): the largest span part whose one-span record fits, exactly, around the varint length steps', () => {
+  const process: JaegerProcess = { serviceName: 'svc', tags: [{ key: 'hostname', vType: TagType.STRING, vStr: 'h1' }] }
+  for (const encoding of ['otlp_proto', 'jaeger_proto'] as const) {
+    const format = traceRecordFormat(encoding, process)
+    for (const maxBytes of [1024, 16_384 + 3, 16_384 + 40, 983_616, 2_097_152 + 9]) {
+      const max = maxSpanPartBytes(format, maxBytes)
+      assert.ok(traceRecordSize(format, max) <= maxBytes, `${encoding} ${maxBytes}`)
+      assert.ok(traceRecordSize(format, max + 1) > maxBytes, `${encoding} ${maxBytes}: ${max} is not the largest`)
+    }
+  }
 })
 
 test('encoding selection: option, JAEGER_KAFKA_ENCODING and reporter.kafka.encoding; bad values name the allowed ones', () => {

@@ -7,14 +7,15 @@ import { Buffer } from 'node:buffer'
 import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
-import { encodeJaegerClientSpan } from '../../src/codec/thrift/from-jaeger-client.ts'
+import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../../src/codec/thrift/from-jaeger-client.ts'
 import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 import { getKafkaSender, initTracer, initTracerFromEnv } from '../../senders/init-tracer.ts'
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 import { KAFKA_ENV, kafkaConfigFromEnv } from '../../senders/kafka-config.ts'
 import { KafkaReporter } from '../../senders/kafka-reporter.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
-import { clientSpanFromTracerSpan } from '../../senders/tracer-span.ts'
+import { clientSpanFromTracerSpan, clientTagsFromTracerTags, jaegerSpanFromTracerSpan } from '../../senders/tracer-span.ts'
+import { encodeOtlpTraces } from '../../src/codec/otlp/index.ts'
 
 const require = createRequire(import.meta.url)
 const jaeger = require('jaeger-client') as {
@@ -173,7 +174,40 @@ test('clientSpanFromTracerSpan() encodes byte for byte like ThriftUtils.spanToTh
     const expected = encodeJaegerClientSpan(ThriftUtils.spanToThrift(s))
     const actual = encodeJaegerClientSpan(clientSpanFromTracerSpan(s))
     assert.deepEqual([...actual], [...expected])
+    // The protobuf encodings' direct conversion: the same JaegerSpan as through jaeger-client's object.
+    assert.deepEqual(jaegerSpanFromTracerSpan(s), fromJaegerClientSpan(ThriftUtils.spanToThrift(s)))
   }
+})
+
+test('KafkaReporter with otlp_proto: records equal encodeOtlpTraces() of the spans through jaeger-client\'s objects; an unreadable span is counted encode_error', async () => {
+  const captured: unknown[] = []
+  const capture = { report: (s: unknown) => captured.push(s), setProcess() {}, close: (cb?: () => void) => cb?.(), name: () => 'capture' }
+  const source = jaeger.initTracer({ serviceName: 'conv', sampler: { type: 'const', param: 1 } }, { reporter: capture })
+  const parent = source.startSpan('parent')
+  for (let i = 0; i < 3; i++) {
+    const span = source.startSpan(`op-${i}`, { references: [jaeger.opentracing.childOf(parent.context()) as never] })
+    span.setTag('span.kind', 'server')
+    span.setTag('n', i)
+    span.setTag('error', i === 2)
+    span.log({ event: 'e', n: i })
+    span.finish()
+  }
+  const producer = new FakeProducer()
+  const drops: string[] = []
+  const sender = new KafkaSender({ producer, encoding: 'otlp_proto', onDrop: (drop) => drops.push(drop.reason) })
+  const reporter = new KafkaReporter(sender)
+  const processTags = [{ key: 'hostname', value: 'h1' }, { key: 'jaeger.version', value: 'Node-3.19.0' }]
+  reporter.setProcess('conv', processTags)
+  for (const span of captured) reporter.report(span)
+  const broken = captured[0] as { _startTime: number }
+  reporter.report({ ...broken, _startTime: Number.NaN })
+  await new Promise<void>((resolve) => reporter.close(() => resolve()))
+  const process = fromJaegerClientProcess({ serviceName: 'conv', tags: clientTagsFromTracerTags(processTags) })
+  const expected = encodeOtlpTraces(process, captured.map((span) => fromJaegerClientSpan(ThriftUtils.spanToThrift(span))))
+  assert.equal(producer.values.length, 1)
+  assert.deepEqual([...(producer.values[0] as Uint8Array)], [...expected])
+  assert.deepEqual(drops, ['encode_error'])
+  assert.equal(sender.stats().spansDelivered, 3)
 })
 
 test('initTracer() with JAEGER_KAFKA_BROKERS set but no config.reporter.kafka stays on UDP and logs one line naming initTracerFromEnv', async () => {

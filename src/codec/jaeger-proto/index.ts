@@ -4,6 +4,6 @@
  * per record, keyed by trace id.
  * @module
  */
-export { encodeJaegerProtoProcess, encodeJaegerProtoSpan, encodeJaegerProtoSpans, traceIdKey, writeJaegerProtoSpan } from './jaeger-proto-encode.ts'
+export { assembleJaegerProtoSpan, encodeJaegerProtoProcess, encodeJaegerProtoSpan, encodeJaegerProtoSpanFields, encodeJaegerProtoSpans, traceIdKey, writeJaegerProtoSpan } from './jaeger-proto-encode.ts'
 export { decodeJaegerProtoSpan } from './jaeger-proto-decode.ts'
 export type { JaegerProtoSpan } from './jaeger-proto-decode.ts'

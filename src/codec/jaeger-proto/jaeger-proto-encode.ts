@@ -12,7 +12,7 @@
  * @module
  */
 import { ErrorCodes, JaegerKafkaError, describeError } from '../../errors.ts'
-import { ProtoWriter, WireType, encodeProto } from '../protobuf/proto-writer.ts'
+import { ProtoWriter, WireType, encodeProto, encodeProtoPooled } from '../protobuf/proto-writer.ts'
 import { traceIdHex } from '../thrift/jaeger-decode.ts'
 import { SpanRefType, TagType } from '../thrift/jaeger-types.ts'
 import type { JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from '../thrift/jaeger-types.ts'
@@ -209,6 +209,18 @@ function hasParentRef(span: JaegerSpan, parent: bigint): boolean {
  * }
  */
 export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess | Uint8Array, span: JaegerSpan): void {
+  writeSpanFields(writer, span)
+  try {
+    if (process instanceof Uint8Array) writer.raw(process)
+    else writeProcess(writer, process)
+  } catch (error) {
+    if (error instanceof JaegerKafkaError) throw error
+    throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode span as jaeger_proto: ${describeError(error)}`, { cause: error })
+  }
+}
+
+/** Fields 1–9 of a `model.Span` (all but the process). */
+function writeSpanFields(writer: ProtoWriter, span: JaegerSpan): void {
   try {
     writeTraceId(writer, span.traceIdHigh, span.traceIdLow)
     writeSpanId(writer, span.spanId)
@@ -231,8 +243,6 @@ export function writeJaegerProtoSpan(writer: ProtoWriter, process: JaegerProcess
     writeDuration(writer, 7, span.duration)
     for (const tag of span.tags ?? []) writeKeyValue(writer, 8, tag)
     for (const log of span.logs ?? []) writeLog(writer, log)
-    if (process instanceof Uint8Array) writer.raw(process)
-    else writeProcess(writer, process)
   } catch (error) {
     if (error instanceof JaegerKafkaError) throw error
     throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode span as jaeger_proto: ${describeError(error)}`, { cause: error })
@@ -261,6 +271,25 @@ export function encodeJaegerProtoProcess(process: JaegerProcess): Uint8Array<Arr
       throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode process as jaeger_proto: ${describeError(error)}`, { cause: error })
     }
   })
+}
+
+/**
+ * A `model.Span` without its process (fields 1–9): a record is these bytes
+ * followed by the process field (encodeJaegerProtoProcess()), so a sender can
+ * encode each span once and size its record exactly. Usually a view into a
+ * shared slab. Throws PROTOBUF_ENCODE
+ * for an invalid value.
+ */
+export function encodeJaegerProtoSpanFields(span: JaegerSpan): Uint8Array<ArrayBuffer> {
+  return encodeProtoPooled(span, writeSpanFields)
+}
+
+/** The record of a span from its fields (encodeJaegerProtoSpanFields()) and the process field: one copy. */
+export function assembleJaegerProtoSpan(spanFields: Uint8Array, processField: Uint8Array): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(spanFields.length + processField.length)
+  bytes.set(spanFields)
+  bytes.set(processField, spanFields.length)
+  return bytes
 }
 
 /**

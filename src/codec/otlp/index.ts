@@ -4,7 +4,7 @@
  * own mapping, see `otlp-encode.ts`), and a decoder for any OTLP trace payload.
  * @module
  */
-export { encodeOtlpTraces, otlpParentSpanId, writeTracesData } from './otlp-encode.ts'
+export { assembleOtlpTraces, encodeOtlpResourceField, encodeOtlpSpanField, encodeOtlpTraces, otlpParentSpanId, otlpTracesSize, writeTracesData } from './otlp-encode.ts'
 export { decodeOtlpTraces } from './otlp-decode.ts'
 export { SpanKind, StatusCode } from './otlp-types.ts'
 export type * from './otlp-types.ts'

@@ -30,7 +30,7 @@
  * @module
  */
 import { ErrorCodes, JaegerKafkaError, describeError } from '../../errors.ts'
-import { ProtoWriter, WireType, encodeProto } from '../protobuf/proto-writer.ts'
+import { ProtoWriter, WireType, encodeProto, encodeProtoPooled } from '../protobuf/proto-writer.ts'
 import { SpanRefType, TagType } from '../thrift/jaeger-types.ts'
 import type { JaegerLog, JaegerProcess, JaegerSpan, JaegerSpanRef, JaegerTag } from '../thrift/jaeger-types.ts'
 import { SpanKind, StatusCode } from './otlp-types.ts'
@@ -450,4 +450,81 @@ export function writeTracesData(writer: ProtoWriter, process: JaegerProcess, spa
 /** One OTLP `TracesData` (= `ExportTraceServiceRequest`) holding `spans` of `process`. Throws PROTOBUF_ENCODE for an invalid value. */
 export function encodeOtlpTraces(process: JaegerProcess, spans: readonly JaegerSpan[]): Uint8Array<ArrayBuffer> {
   return encodeProto({ process, spans }, (writer, value) => writeTracesData(writer, value.process, value.spans))
+}
+
+/** Run `write` (pooled bytes); a value of the wrong type (a number for a bigint id, say) becomes a PROTOBUF_ENCODE error naming `what`. */
+function encodeChecked<T>(what: string, value: T, write: (writer: ProtoWriter, value: T) => void): Uint8Array<ArrayBuffer> {
+  return encodeProtoPooled(value, (writer, v) => {
+    try {
+      write(writer, v)
+    } catch (error) {
+      if (error instanceof JaegerKafkaError) throw error
+      throw new JaegerKafkaError(ErrorCodes.PROTOBUF_ENCODE, `Cannot encode ${what} as OTLP: ${describeError(error)}`, { cause: error })
+    }
+  })
+}
+
+/*
+ * The pieces of a TracesData, for a sender that encodes each span once and
+ * assembles per-trace records later by concatenation (the bytes equal
+ * encodeOtlpTraces() of the same process and spans):
+ *   TracesData = 0x0A len(RS) RS
+ *   RS (ResourceSpans) = <resource field> 0x12 len(SS) SS
+ *   SS (ScopeSpans) = <span field> <span field> …
+ */
+
+/** A ResourceSpans `resource` field (key and length included) for `process`. Throws PROTOBUF_ENCODE for an invalid value. */
+export function encodeOtlpResourceField(process: JaegerProcess): Uint8Array<ArrayBuffer> {
+  return encodeChecked('process', process, writeResource)
+}
+
+/** A ScopeSpans `spans` field (key and length included) holding `span`, usually a view into a shared slab. Throws PROTOBUF_ENCODE for an invalid value. */
+export function encodeOtlpSpanField(span: JaegerSpan): Uint8Array<ArrayBuffer> {
+  return encodeChecked('span', span, writeSpan)
+}
+
+function varintSize(value: number): number {
+  let size = 1
+  while (value >= 0x80) {
+    value = Math.floor(value / 128)
+    size++
+  }
+  return size
+}
+
+/** Bytes of the TracesData assembled from a resource field of `resourceLength` and span fields of `spansLength` in total. */
+export function otlpTracesSize(resourceLength: number, spansLength: number): number {
+  const resourceSpans = resourceLength + 1 + varintSize(spansLength) + spansLength
+  return 1 + varintSize(resourceSpans) + resourceSpans
+}
+
+function putVarint(bytes: Uint8Array, pos: number, value: number): number {
+  while (value >= 0x80) {
+    bytes[pos++] = (value & 0x7f) | 0x80
+    value >>>= 7
+  }
+  bytes[pos++] = value
+  return pos
+}
+
+/**
+ * The TracesData of one resource and its spans, from their encoded fields
+ * (encodeOtlpResourceField(), encodeOtlpSpanField()): a single copy, sizes
+ * known up front. `spansLength` is the sum of the span fields' lengths.
+ */
+export function assembleOtlpTraces(resource: Uint8Array, spans: readonly Uint8Array[], spansLength: number): Uint8Array<ArrayBuffer> {
+  const resourceSpans = resource.length + 1 + varintSize(spansLength) + spansLength
+  const bytes = new Uint8Array(1 + varintSize(resourceSpans) + resourceSpans)
+  bytes[0] = KEY_1_LEN
+  let pos = putVarint(bytes, 1, resourceSpans)
+  bytes.set(resource, pos)
+  pos += resource.length
+  bytes[pos++] = KEY_2_LEN
+  pos = putVarint(bytes, pos, spansLength)
+  for (const span of spans) {
+    bytes.set(span, pos)
+    pos += span.length
+  }
+  if (pos !== bytes.length) throw new RangeError(`Cannot assemble TracesData: span fields hold ${pos - bytes.length + spansLength} bytes, not ${spansLength}`)
+  return bytes
 }

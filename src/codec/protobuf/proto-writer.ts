@@ -13,7 +13,7 @@
  * values first.
  * @module
  */
-import { ByteBuffer, scratchEncoder } from '../byte-buffer.ts'
+import { ByteBuffer, POOL_SLAB_BYTES, pooledEncoder, scratchEncoder } from '../byte-buffer.ts'
 
 /** Wire types (the low 3 bits of a field key). */
 export const WireType = { VARINT: 0, FIXED64: 1, LEN: 2, FIXED32: 5 } as const
@@ -212,3 +212,10 @@ export class ProtoWriter extends ByteBuffer {
  * reused scratch writer, so only the result is allocated).
  */
 export const encodeProto = scratchEncoder(() => new ProtoWriter(SCRATCH_BYTES))
+
+/**
+ * Encode `value` with `write`, usually into a view of a shared slab (for the
+ * many small per-span encodings a sender keeps; mind `byteOffset` when taking
+ * `.buffer`).
+ */
+export const encodeProtoPooled = pooledEncoder(() => new ProtoWriter(POOL_SLAB_BYTES))

@@ -7,7 +7,7 @@
  * values first and pass only well-typed, in-range ones.
  * @module
  */
-import { ByteBuffer, scratchEncoder } from '../byte-buffer.ts'
+import { ByteBuffer, POOL_SLAB_BYTES, pooledEncoder, scratchEncoder } from '../byte-buffer.ts'
 
 /** Thrift wire type ids (`TType`) as TBinaryProtocol writes them. */
 export const TType = {
@@ -131,30 +131,9 @@ export class BinaryWriter extends ByteBuffer {
  */
 export const encodeToBytes = scratchEncoder(() => new BinaryWriter(SCRATCH_BYTES))
 
-// Allocating an ArrayBuffer per encoded span costs more than encoding it, so
-// spans are written straight into shared slabs and returned as views, as
-// Node's Buffer.allocUnsafe() pools small buffers.
-const SLAB_BYTES = 64 * 1024
-// A slab with less room than this is retired, so a typical span never makes it grow.
-const SLAB_HEADROOM = 2 * 1024
-
-let slab: BinaryWriter | undefined
-
 /**
  * Encode `value` with `write`. The result is usually a view into a shared
  * 64 KiB slab (mind `byteOffset` when taking its `.buffer`); a value that
  * outgrows the slab's free space gets a buffer of its own.
  */
-export function encodeToPooledBytes<T>(value: T, write: (writer: BinaryWriter, value: T) => void): Uint8Array<ArrayBuffer> {
-  const writer = slab ?? new BinaryWriter(SLAB_BYTES)
-  slab = undefined
-  const start = writer.length
-  try {
-    write(writer, value)
-    return writer.capacity > SLAB_BYTES ? writer.view(start).slice() : writer.view(start)
-  } finally {
-    // After a failed write the slab keeps the partial bytes; nothing refers to them.
-    const keep = writer.capacity === SLAB_BYTES && writer.capacity - writer.length >= SLAB_HEADROOM
-    slab = keep ? writer : undefined
-  }
-}
+export const encodeToPooledBytes = pooledEncoder(() => new BinaryWriter(POOL_SLAB_BYTES))
