@@ -133,6 +133,7 @@ export function attributeTag(key: string, value: unknown): JaegerTag | undefined
       return { key, vType: TagType.BOOL, vBool: value }
     case 'number':
       // As the SDK's OTLP serializer: an integral number is an int, anything else a double.
+      if (Number.isSafeInteger(value)) return { key, vType: TagType.LONG, vLong: BigInt(value) }
       if (Number.isInteger(value)) {
         const long = BigInt(value)
         if (long >= MIN_I64 && long <= MAX_I64) return { key, vType: TagType.LONG, vLong: long }
