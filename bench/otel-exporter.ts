@@ -373,7 +373,7 @@ const lines = [
   '',
   '| exporter | payload B/span | on the wire B/span |',
   '|---|---:|---:|',
-  `| KafkaSpanExporter (otlp_proto) | ${fmt(bytes.get('KafkaSpanExporter (otlp_proto) payload') ?? [], 1)} (record value + key + headers, read back from the topic; one record per trace, keyed by trace id, as issue 10 defines \`otlp_proto\` records: the resource and scope repeat per 10-span trace, where OTLP requests carry them once per 512 spans) | Kafka framing not measured |`,
+  `| KafkaSpanExporter (otlp_proto) | ${fmt(bytes.get('KafkaSpanExporter (otlp_proto) payload') ?? [], 1)} (record value + key + headers, read back from the topic; one record per trace, keyed by trace id, as issue 10 defines \`otlp_proto\` records: the resource repeats per 10-span trace and the scope is two attributes on every span (the jaeger model has no scope), where OTLP requests carry both once per 512 spans) | Kafka framing not measured |`,
   `| OTLP/HTTP | ${otlpBody.toFixed(1)} (protobuf body, ProtobufTraceSerializer on the same batches) | ${fmt(bytes.get('OTLP/HTTP (exporter-trace-otlp-proto) wire') ?? [], 1)} |`,
   `| OTLP/gRPC | ${otlpBody.toFixed(1)} (+5 B gRPC framing per request) | ${fmt(bytes.get('OTLP/gRPC (exporter-trace-otlp-grpc) wire') ?? [], 1)} |`,
   '',
