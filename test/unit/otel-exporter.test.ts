@@ -211,6 +211,31 @@ test('fromOtelSpan() maps kind, status, scope, events, links and dropped counts 
   assert.deepEqual(odd.references!.map((r) => r.refType), [0], 'a child_of link to the parent is the parent reference')
 })
 
+test('fromOtelSpan() gives each span its own ids when spans of two traces alternate, and writes arrays as their JSON text', () => {
+  const a = sdkSpans().spans
+  const b = sdkSpans().spans
+  // a0 b0 a1 b1 …: the trace id and parent id parsed last never leak into the next span.
+  const mixed = a.flatMap((span, i) => [span, b[i]!])
+  for (const span of mixed) {
+    const converted = fromOtelSpan(span)
+    const ctx = span.spanContext()
+    const hex = (value: bigint): string => BigInt.asUintN(64, value).toString(16).padStart(16, '0')
+    assert.equal(`${hex(converted.traceIdHigh)}${hex(converted.traceIdLow)}`, ctx.traceId)
+    assert.equal(hex(converted.spanId), ctx.spanId)
+    assert.equal(converted.parentSpanId === 0n ? undefined : hex(converted.parentSpanId), span.parentSpanContext?.spanId)
+  }
+  // An empty trace id is still an error after a valid span was converted.
+  assert.throws(() => fromOtelSpan({ ...a[0]!, name: 'empty', spanContext: () => ({ traceId: '', spanId: '00f067aa0ba902b7', traceFlags: 1 }) } as unknown as ReadableSpan), /Cannot convert span "empty": trace id "" is not 32 hex digits/)
+  const arrays = fromOtelSpan({ ...a[0]!, name: 'arrays', spanContext: a[0]!.spanContext, attributes: {
+    flat: ['a', 'b"c', 1.5, true, null],
+    bytes: [new Uint8Array([1, 2])],
+    big: [10n],
+    nested: [['x'], { k: 'v' }],
+  } } as unknown as ReadableSpan)
+  const text = Object.fromEntries(arrays.tags!.filter((t) => !t.key.startsWith('otel.') && t.key !== 'span.kind').map((t) => [t.key, t.vStr]))
+  assert.deepEqual(text, { flat: '["a","b\\"c",1.5,true,null]', bytes: '[[1,2]]', big: '["10"]', nested: '[["x"],{"k":"v"}]' })
+})
+
 test('export() reports SUCCESS only after the broker acked; on timeout FAILED with the spans left buffered, later exports do not wait, and every span is delivered', async () => {
   const producer = new FakeProducer()
   producer.mode = 'hold'
