@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
+import { hex, normalizeThriftSpan as normalize } from '../support/thrift-compare.ts'
 import { createRdkafkaProducer } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
@@ -78,27 +79,6 @@ function readSpans(topic: string, expectedSpans: number, timeoutMs = 45_000): Pr
     })
     consumer.connect()
   })
-}
-
-function hex(value: unknown): string {
-  return Buffer.isBuffer(value) ? value.toString('hex') : String(value)
-}
-
-/** The fields of a thriftrw Span / spanToThrift() object that must match, as comparable values. */
-function normalize(span: Record<string, unknown>): unknown {
-  const tags = (list: unknown): unknown =>
-    ((list as Record<string, unknown>[] | null) ?? []).map((t) => {
-      const field = { STRING: 'vStr', DOUBLE: 'vDouble', BOOL: 'vBool', LONG: 'vLong', BINARY: 'vBinary' }[t.vType as string] as string
-      return [t.key, t.vType, hex(t[field])]
-    })
-  return {
-    ids: ['traceIdLow', 'traceIdHigh', 'spanId', 'parentSpanId', 'startTime', 'duration'].map((k) => hex(span[k])),
-    operationName: span.operationName,
-    flags: span.flags,
-    references: ((span.references as Record<string, unknown>[] | null) ?? []).map((r) => [r.refType, hex(r.traceIdLow), hex(r.spanId)]),
-    tags: tags(span.tags),
-    logs: ((span.logs as Record<string, unknown>[] | null) ?? []).map((l) => [hex(l.timestamp), tags(l.fields)]),
-  }
 }
 
 const closeTracer = (tracer: JaegerTracer): Promise<void> => new Promise((resolve) => tracer.close(() => resolve()))
