@@ -33,7 +33,7 @@ export const FLOORS = {
   'unit (deno)': 583,
   'unit (bun)': 583,
   'integration (node)': 76,
-  'node-only (node)': 30,
+  'node-only (node)': 32,
   'integration kafka4 (node)': 11,
   'java (node)': 6,
   'integration (deno)': 76,

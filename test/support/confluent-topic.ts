@@ -3,6 +3,7 @@
 // (librdkafka: understands lz4 and snappy, unlike kafkajs), raw bytes and headers.
 import { createRequire } from 'node:module'
 import { KAFKA_BROKERS } from './peers.ts'
+import type { KafkajsMessage } from '../../src/kafka/types.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -10,7 +11,7 @@ const require = createRequire(import.meta.url)
 export interface ConfluentTestModule {
   KafkaJS: {
     Kafka: new (config: Record<string, unknown>) => {
-      producer(config?: Record<string, unknown>): { connect(): Promise<void>; disconnect(): Promise<void>; send(r: Record<string, unknown>): Promise<unknown> }
+      producer(config?: Record<string, unknown>): { connect(): Promise<void>; disconnect(): Promise<void>; send(r: { topic: string; messages: KafkajsMessage[] }): Promise<unknown> }
       consumer(config: Record<string, unknown>): ConfluentTestConsumer
     }
   }
