@@ -197,7 +197,8 @@ export function checkConfluentModule(module: ConfluentModuleLike, compression: K
   }
 }
 
-async function loadConfluent(): Promise<ConfluentModuleLike> {
+/** Load the package (dynamic import); a CONFIGURATION error naming it when it cannot be loaded. */
+export async function loadConfluent(): Promise<ConfluentModuleLike> {
   let loaded: { default?: ConfluentModuleLike } & ConfluentModuleLike
   try {
     loaded = (await import(CONFLUENT_PACKAGE)) as unknown as { default?: ConfluentModuleLike } & ConfluentModuleLike

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The @confluentinc/kafka-javascript adapter's option and error mapping, with
-// a fake module (the real client is exercised in test/node/sender-confluent.test.ts).
+// a fake module (the real client is exercised in test/node/*confluent*.test.ts),
+// and how the drop-in and the forwarder select it.
 import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { JaegerKafkaError } from '../../src/errors.ts'
@@ -8,6 +9,8 @@ import { confluentProducerConfig, createConfluentProducer, toConfluentProduceErr
 import type { ConfluentModuleLike, ConfluentProducerLike } from '../../src/kafka/confluent.ts'
 import type { KafkajsMessage } from '../../src/kafka/types.ts'
 import { kafkaConfigFromEnv, senderOptionsFromConfig } from '../../senders/kafka-config.ts'
+import { forwardOptions } from '../../cli/forward.ts'
+import { resolveForwarderOptions } from '../../forwarder/options.ts'
 
 const noFile = (): string => {
   throw new Error('no file')
@@ -132,4 +135,14 @@ test('JAEGER_KAFKA_CLIENT=confluent selects the Confluent producer in the drop-i
   }
   assert.throws(() => senderOptionsFromConfig({ brokers: 'h:1', client: 'confluent' }, { confluent: missing }), /Cannot load @confluentinc\/kafka-javascript/)
   assert.equal(senderOptionsFromConfig({ brokers: 'h:1' }).kafka?.brokers?.[0], 'h:1', 'kafkajs stays the default')
+})
+
+test("the forwarder selects the Confluent consumer with --client / JAEGER_KAFKA_CLIENT; kafkajs stays the default; a bad name is a RangeError", () => {
+  const io = { env: {}, readFile: noFile }
+  assert.equal(forwardOptions(['--client', 'confluent'], io).options.client, 'confluent')
+  assert.equal(forwardOptions([], { env: { JAEGER_KAFKA_CLIENT: 'confluent' }, readFile: noFile }).options.client, 'confluent')
+  assert.equal(forwardOptions(['--client', 'kafkajs'], { env: { JAEGER_KAFKA_CLIENT: 'confluent' }, readFile: noFile }).options.client, 'kafkajs', 'the flag wins')
+  assert.equal(resolveForwarderOptions({ brokers: ['h:1'] }).client, 'kafkajs')
+  assert.throws(() => forwardOptions(['--client', 'rdkafka'], io), /JAEGER_KAFKA_CLIENT must be one of kafkajs, confluent/)
+  assert.throws(() => resolveForwarderOptions({ brokers: ['h:1'], client: 'x' as never }), /Cannot use client "x": expected kafkajs or confluent/)
 })
