@@ -6,7 +6,8 @@
 //
 //   npx tsx bench/sender.ts            (Node: also the node-rdkafka variants)
 //   npx deno run -A bench/sender.ts    npx bun bench/sender.ts
-// flags: --runs N (default 3, or BENCH_RUNS). env: BENCH_SPANS (default 200000), KAFKA_BROKERS,
+// flags: --runs N (default 3, or BENCH_RUNS); --variants a,b (only these ids, e.g. the client
+//      comparison: --variants kafka-fast,rdkafka-fast,confluent-fast --out sender-clients). env: BENCH_SPANS (default 200000), KAFKA_BROKERS,
 //      BENCH_LOAD_NOTE (a note on parallel work on the machine, printed in the header).
 //
 // Metrics per variant, median [min–max] over interleaved runs:
@@ -31,6 +32,12 @@ const runsFlag = process.argv.indexOf('--runs')
 const RUNS = Number(runsFlag > 0 ? process.argv[runsFlag + 1] : (process.env.BENCH_RUNS ?? 3))
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`Cannot use --runs ${RUNS}: must be an integer >= 1`)
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000)
+const flagValue = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name)
+  return at > 0 ? process.argv[at + 1] : undefined
+}
+const ONLY = flagValue('--variants')?.split(',')
+const OUT = flagValue('--out') ?? 'sender'
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const STAMP = Date.now().toString(36)
 
@@ -40,7 +47,7 @@ interface Variant {
   kind: 'noop' | 'udp' | 'udp-default' | 'http' | 'kafka'
 }
 
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { id: 'noop', label: 'NoopReporter (span creation only)', kind: 'noop' },
   { id: 'udp', label: 'jaeger-client UDPSender → agent sink (4 MiB receive buffer requested)', kind: 'udp' },
   { id: 'udp-default', label: 'jaeger-client UDPSender → agent sink with the default receive buffer (net.core.rmem_default)', kind: 'udp-default' },
@@ -52,11 +59,14 @@ const VARIANTS: Variant[] = [
     ? ([
         { id: 'rdkafka-fast', label: 'drop-in: KafkaReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
         { id: 'rdkafka-remote', label: 'drop-in, reporter "remote": RemoteReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
+        { id: 'confluent-fast', label: "drop-in, client 'confluent': KafkaReporter + KafkaSender (@confluentinc/kafka-javascript)", kind: 'kafka' },
       ] as Variant[])
     : []),
   { id: 'null-remote', label: 'our side only: RemoteReporter + KafkaSender, producer acks at once', kind: 'noop' },
   { id: 'null-fast', label: 'our side only: KafkaReporter + KafkaSender, producer acks at once', kind: 'noop' },
 ]
+const VARIANTS = ALL_VARIANTS.filter((v) => ONLY === undefined || ONLY.includes(v.id))
+if (ONLY !== undefined && VARIANTS.length !== ONLY.length) throw new RangeError(`Cannot run --variants ${ONLY.join(',')}: unknown on ${RUNTIME}`)
 
 interface RunResult {
   variant: string
@@ -241,7 +251,7 @@ for (const v of VARIANTS) {
   // Paired per round (the UDPSender run of the same round), so a load swing hits both sides.
   const udpRuns = results.get('udp') ?? []
   const paired = (pick: (m: Measured) => number): string => range(ms.map((m, i) => pick(m) / pick(udpRuns[i]!)), (x) => `${x.toFixed(2)}×`)
-  const vsUdp = v.id.startsWith('udp') || v.id.startsWith('null') || v.id === 'noop' ? '–' : `${paired((m) => m.e2e)} / ${paired((m) => m.cpuPerSpan)}`
+  const vsUdp = udpRuns.length === 0 || v.id.startsWith('udp') || v.id.startsWith('null') || v.id === 'noop' ? '–' : `${paired((m) => m.e2e)} / ${paired((m) => m.cpuPerSpan)}`
   rows.push(
     `| ${v.label} | ${range(e2e, fmtRate)} | ${range(cpu, (x) => x.toFixed(2))} | ${vsUdp} | ${lost.map((l) => String(l)).join(', ')} | ${dropped} | ${bytes === undefined ? '–' : bytes.toFixed(1)} | ${gz === undefined ? '–' : gz.toFixed(1)} | ${median(ms.map((m) => m.rssMB)).toFixed(0)} |`,
   )
@@ -270,6 +280,6 @@ ${rows.join('\n')}
 - The burst loop yields to I/O between chunks of 1000 spans: setImmediate on Node and Bun, setTimeout(0) on Deno, whose setImmediate loop does not poll sockets (bench/sender-run.ts \`yieldToIo\`).
 ${RUNTIME === 'deno' ? DENO_NOTE : ''}`
 mkdirSync('bench/results', { recursive: true })
-writeFileSync(`bench/results/sender-${RUNTIME}.md`, table)
+writeFileSync(`bench/results/${OUT}-${RUNTIME}.md`, table)
 process.stdout.write(table)
 process.exit(0)
