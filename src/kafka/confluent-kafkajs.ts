@@ -16,6 +16,7 @@
  * @module
  */
 import type { ConfluentModuleLike } from './confluent.ts'
+import { librdkafkaTlsProperties } from './librdkafka-config.ts'
 import type { KafkaClientOptions, KafkajsAdminLike, KafkajsConsumerLike, KafkajsLike, KafkajsMessage, KafkajsProducerLike, KafkajsTopicPartitions } from './types.ts'
 
 /** The Confluent KafkaJS-API consumer calls this bridge makes (structural). */
@@ -60,17 +61,10 @@ export function confluentAsKafkajs(options: ConfluentKafkajsOptions): KafkajsLik
     clientId: options.clientId ?? 'jaeger-kafka-forwarder',
     logLevel: options.logLevel ?? 0,
   }
-  const rdkafkaTls: Record<string, unknown> = {}
   if (options.ssl) common.ssl = true
   if (options.sasl) common.sasl = { ...options.sasl }
-  if (options.ssl && typeof options.ssl === 'object') {
-    const tls = options.ssl
-    if (tls.ca !== undefined) rdkafkaTls['ssl.ca.pem'] = Array.isArray(tls.ca) ? tls.ca.join('\n') : tls.ca
-    if (tls.cert !== undefined) rdkafkaTls['ssl.certificate.pem'] = tls.cert
-    if (tls.key !== undefined) rdkafkaTls['ssl.key.pem'] = tls.key
-    if (tls.passphrase !== undefined) rdkafkaTls['ssl.key.password'] = tls.passphrase
-    if (tls.rejectUnauthorized === false) rdkafkaTls['enable.ssl.certificate.verification'] = false
-  }
+  // ssl in the kafkaJS block is only a boolean: PEM material goes in librdkafka properties.
+  const rdkafkaTls = librdkafkaTlsProperties(options.ssl)
   const kafka = new options.confluent.KafkaJS.Kafka({}) as unknown as ConfluentKafka
 
   function consumer(config: Record<string, unknown>): KafkajsConsumerLike {

@@ -21,6 +21,7 @@ import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { KAFKA_COMPRESSIONS } from './types.ts'
+import { librdkafkaTlsProperties } from './librdkafka-config.ts'
 import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, KafkajsHeaders, KafkajsMessage, ProduceRequest } from './types.ts'
 
 /** The npm package this adapter loads. */
@@ -138,15 +139,8 @@ export function confluentProducerConfig(options: ConfluentProducerOptions, logge
     // Our records are <= maxMessageBytes; let librdkafka batch several per request.
     'linger.ms': 5,
   }
-  const tls = options.ssl
-  if (tls && typeof tls === 'object') {
-    if (tls.ca !== undefined) config['ssl.ca.pem'] = Array.isArray(tls.ca) ? tls.ca.join('\n') : tls.ca
-    if (tls.cert !== undefined) config['ssl.certificate.pem'] = tls.cert
-    if (tls.key !== undefined) config['ssl.key.pem'] = tls.key
-    if (tls.passphrase !== undefined) config['ssl.key.password'] = tls.passphrase
-    if (tls.rejectUnauthorized === false) config['enable.ssl.certificate.verification'] = false
-  }
-  return { ...config, ...options.config }
+  // ssl in the kafkaJS block is only a boolean: PEM material goes in librdkafka properties.
+  return { ...config, ...librdkafkaTlsProperties(options.ssl), ...options.config }
 }
 
 // The client's logger interface, routed to ours.

@@ -12,7 +12,7 @@ import { createTopic } from '../support/span-topic.ts'
 import { confluentRecordsOn } from '../support/confluent-topic.ts'
 import type { RawRecord } from '../support/confluent-topic.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
-import { hex, normalizeThriftSpan } from '../support/thrift-compare.ts'
+import { hex, normalizeThriftSpan, recordSpans } from '../support/thrift-compare.ts'
 import { refdecode } from '../support/refdecode.ts'
 import { ensureSecureKafka, secureKafkaCa } from '../support/secure-kafka.ts'
 import { decodeRecordView } from '../../cli/record-view.ts'
@@ -21,29 +21,24 @@ import { getKafkaSender, initTracer, initTracerFromEnv } from '../../senders/ini
 import type { JaegerTracer } from '../../senders/init-tracer.ts'
 
 const require = createRequire(import.meta.url)
-const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
 const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 const thrift = loadJaegerThrift()
 
 const closeTracer = (tracer: JaegerTracer): Promise<void> => new Promise((resolve) => tracer.close(() => resolve()))
 const thriftSpans = (r: RawRecord) => (thriftrwDecode(thrift.Batch, r.value) as { spans: Record<string, unknown>[] }).spans
 
-/** Record `n` spans (one root, n-1 children with tags and a log); returns them. */
-function recordSpans(tracer: JaegerTracer, n: number): unknown[] {
-  const recorded: unknown[] = []
-  const root = tracer.startSpan('root')
-  for (let i = 0; i < n - 1; i++) {
-    const span = tracer.startSpan(`op-${i % 9}`, { references: [jaeger.opentracing.childOf(root.context()) as never] })
-    span.setTag('s', `v${i}`)
-    span.setTag('n', i)
-    span.setTag('b', i % 2 === 0)
-    span.log({ event: 'tick', i })
-    span.finish()
-    recorded.push(span)
+/** Run `fn` with `vars` set in process.env, restoring the previous values after. */
+function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, vars)
+  try {
+    return fn()
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
   }
-  root.finish()
-  recorded.push(root)
-  return recorded
 }
 
 for (const compression of ['lz4', 'snappy', 'gzip'] as const) {
@@ -76,17 +71,7 @@ test("initTracerFromEnv() with JAEGER_KAFKA_CLIENT=confluent and otlp_proto: Jae
   const topic = uniqueTopic('sender-confluent-otlp')
   await createTopic(topic)
   const vars = { JAEGER_SERVICE_NAME: 'confluent-otlp', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1', JAEGER_KAFKA_BROKERS: KAFKA_BROKERS.join(','), JAEGER_KAFKA_TOPIC: topic, JAEGER_KAFKA_CLIENT: 'confluent', JAEGER_KAFKA_ENCODING: 'otlp_proto', JAEGER_KAFKA_COMPRESSION: 'lz4' }
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  let tracer: JaegerTracer
-  try {
-    tracer = initTracerFromEnv({}, {})
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  }
+  const tracer = withEnv(vars, () => initTracerFromEnv({}, {}))
   const N = 600
   const recorded = recordSpans(tracer, N)
   await closeTracer(tracer)
@@ -123,17 +108,7 @@ test('client confluent over SASL_SSL with SCRAM-SHA-512 from JAEGER_KAFKA_* vari
     JAEGER_KAFKA_BROKERS: credentials.saslSslBrokers.join(','), JAEGER_KAFKA_TOPIC: topic, JAEGER_KAFKA_CLIENT: 'confluent',
     JAEGER_KAFKA_SSL_CA_FILE: credentials.caFile, JAEGER_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', JAEGER_KAFKA_SASL_USERNAME: scram.username, JAEGER_KAFKA_SASL_PASSWORD: scram.password,
   }
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  let tracer: JaegerTracer
-  try {
-    tracer = initTracerFromEnv({}, {})
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  }
+  const tracer = withEnv(vars, () => initTracerFromEnv({}, {}))
   const sender = getKafkaSender(tracer)!
   const N = 300
   recordSpans(tracer, N)

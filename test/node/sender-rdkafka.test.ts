@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
-import { hex, normalizeThriftSpan as normalize } from '../support/thrift-compare.ts'
+import { hex, normalizeThriftSpan as normalize, recordSpans } from '../support/thrift-compare.ts'
 import { createRdkafkaProducer } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
@@ -37,7 +37,6 @@ const rdkafka = require('node-rdkafka') as {
   Producer: new (config: Record<string, unknown>) => RdkafkaProducerLike
   AdminClient: { create(config: Record<string, unknown>): { createTopic(t: Record<string, unknown>, cb: (e: unknown) => void): void; disconnect(): void } }
 }
-const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
 const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 const thrift = loadJaegerThrift()
 
@@ -89,20 +88,8 @@ for (const compression of ['lz4', 'gzip', 'snappy'] as const) {
     await createTopic(topic)
     const producer = createRdkafkaProducer({ brokers: KAFKA_BROKERS, compression })
     const tracer = initTracer({ serviceName: 'rdkafka-app', sampler: { type: 'const', param: 1 }, reporter: { flushIntervalMs: 200, kafka: { producer, topic } } })
-    const recorded: unknown[] = []
     const N = 1200
-    const root = tracer.startSpan('root')
-    for (let i = 0; i < N - 1; i++) {
-      const span = tracer.startSpan(`op-${i % 9}`, { references: [jaeger.opentracing.childOf(root.context()) as never] })
-      span.setTag('s', `v${i}`)
-      span.setTag('n', i)
-      span.setTag('b', i % 2 === 0)
-      span.log({ event: 'tick', i })
-      span.finish()
-      recorded.push(span)
-    }
-    root.finish()
-    recorded.push(root)
+    const recorded = recordSpans(tracer, N)
     await closeTracer(tracer)
 
     const records = await readSpans(topic, N)

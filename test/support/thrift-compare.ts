@@ -1,7 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compare a thriftrw-decoded Span with jaeger-client's own spanToThrift() of
-// the span the app recorded: the fields that must survive the trip, as plain values.
+// the span the app recorded: the fields that must survive the trip, as plain
+// values; and the reference workload those tests record.
 import { Buffer } from 'node:buffer'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
+
+interface TracerLike {
+  startSpan(name: string, options?: { references?: unknown[] }): { context(): unknown; setTag(k: string, v: unknown): unknown; log(f: Record<string, unknown>): unknown; finish(): void }
+}
+
+/** Record `n` spans (one root, n-1 children with string/number/bool tags and a log); returns them, root last. */
+export function recordSpans(tracer: TracerLike, n: number): unknown[] {
+  const recorded: unknown[] = []
+  const root = tracer.startSpan('root')
+  for (let i = 0; i < n - 1; i++) {
+    const span = tracer.startSpan(`op-${i % 9}`, { references: [jaeger.opentracing.childOf(root.context())] })
+    span.setTag('s', `v${i}`)
+    span.setTag('n', i)
+    span.setTag('b', i % 2 === 0)
+    span.log({ event: 'tick', i })
+    span.finish()
+    recorded.push(span)
+  }
+  root.finish()
+  recorded.push(root)
+  return recorded
+}
 
 /** A Buffer field as hex, anything else as text. */
 export function hex(value: unknown): string {
