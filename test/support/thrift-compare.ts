@@ -2,11 +2,13 @@
 // Compare a thriftrw-decoded Span with jaeger-client's own spanToThrift() of
 // the span the app recorded: the fields that must survive the trip, as plain
 // values; and the reference workload those tests record.
+import assert from 'node:assert/strict'
 import { Buffer } from 'node:buffer'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
+const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 
 interface TracerLike {
   startSpan(name: string, options?: { references?: unknown[] }): { context(): unknown; setTag(k: string, v: unknown): unknown; log(f: Record<string, unknown>): unknown; finish(): void }
@@ -49,5 +51,18 @@ export function normalizeThriftSpan(span: Record<string, unknown>): unknown {
     references: ((span.references as Record<string, unknown>[] | null) ?? []).map((r) => [r.refType, hex(r.traceIdLow), hex(r.spanId)]),
     tags: tags(span.tags),
     logs: ((span.logs as Record<string, unknown>[] | null) ?? []).map((l) => [hex(l.timestamp), tags(l.fields)]),
+  }
+}
+
+/** Assert that `decoded` (thriftrw Spans) holds exactly the `recorded` spans, each field as jaeger-client would have sent it. */
+export function assertSpansAsRecorded(decoded: Record<string, unknown>[], recorded: unknown[]): void {
+  assert.equal(decoded.length, recorded.length)
+  const byId = new Map(decoded.map((s) => [hex(s.spanId), s]))
+  assert.equal(byId.size, recorded.length)
+  for (const span of recorded) {
+    const expected = ThriftUtils.spanToThrift(span)
+    const actual = byId.get(hex(expected.spanId))
+    assert.ok(actual)
+    assert.deepEqual(normalizeThriftSpan(actual), normalizeThriftSpan(expected))
   }
 }
