@@ -14,6 +14,8 @@ import { committedOffsets, countByTrace, createTopics, endOffsets, produce, read
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { createForwarder } from '../../forwarder/forwarder.ts'
 import { DEAD_LETTER_HEADERS } from '../../forwarder/dead-letter.ts'
+import { createConfluentProducer } from '../../src/kafka/confluent.ts'
+import { ensureSecureKafka, secureKafkaCa } from '../support/secure-kafka.ts'
 
 const SPANS_PER_RECORD = 5
 
@@ -69,6 +71,40 @@ test("client 'confluent': a collector outage (refused, then 503) loses nothing, 
     assert.equal(dead.length, 2)
     assert.deepEqual(dead.map((d) => String(d.headers?.[DEAD_LETTER_HEADERS.error])), ['thrift-decode', 'thrift-decode'])
     assert.deepEqual(dead.map((d) => String(d.value)).sort(), ['not a thrift batch 0', 'not a thrift batch 1'])
+  } finally {
+    await forwarder.stop()
+    await proxy.close()
+  }
+}, { timeout: 120_000 })
+
+test("client 'confluent' over SASL_SSL with SCRAM-SHA-512: the forwarder drains the secure broker, every record accepted once", async () => {
+  const credentials = ensureSecureKafka()
+  const scram = credentials.users.scram
+  const ca = secureKafkaCa(credentials)
+  const topic = uniqueTopic('fwd-confluent-scram')
+  const sasl = { mechanism: 'scram-sha-512' as const, username: scram.username, password: scram.password }
+  const { records, traceIds } = spanRecords(30, SPANS_PER_RECORD, 1)
+  // Produce through the adapter under test, over the same SASL_SSL listener.
+  const producer = createConfluentProducer({ brokers: credentials.saslSslBrokers, ssl: { ca }, sasl })
+  await producer.send({ topic, messages: records.map((r) => ({ value: r.value, headers: {} })) })
+  await producer.disconnect()
+  const proxy = await startCollectorProxy()
+  const forwarder = createForwarder({
+    brokers: credentials.saslSslBrokers, client: 'confluent', ssl: { ca }, sasl,
+    topic, groupId: `${topic}-group`, collectorUrl: proxy.url, logger: captureLogger(), clientLogLevel: 'nothing',
+  })
+  try {
+    await forwarder.start()
+    const committedToEnd = () => {
+      const parts = forwarder.metrics().partitions
+      return parts.length === 1 && parts[0]!.committedOffset === String(traceIds.length)
+    }
+    await waitFor(committedToEnd, 60_000, 'every record committed')
+    assert.equal(forwarder.metrics().spansForwarded, traceIds.length * SPANS_PER_RECORD)
+    await forwarder.stop()
+    const counts = countByTrace(proxy.accepted())
+    assert.equal(counts.size, traceIds.length)
+    for (const id of traceIds) assert.equal(counts.get(id), 1, `trace ${id} accepted once`)
   } finally {
     await forwarder.stop()
     await proxy.close()
