@@ -28,7 +28,7 @@ import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, 
 export const CONFLUENT_PACKAGE = '@confluentinc/kafka-javascript'
 
 /** Install hint for errors when the package is missing. */
-export const CONFLUENT_INSTALL_HINT = `Install it (npm install ${CONFLUENT_PACKAGE}; on machines without its prebuilt binaries: CKJS_LINKING=dynamic npm install ${CONFLUENT_PACKAGE}), or choose another Kafka client.`
+export const CONFLUENT_INSTALL_HINT = `It is a native addon for Node only (Deno and Bun cannot load it). Install it (npm install ${CONFLUENT_PACKAGE}; on machines without its prebuilt binaries: CKJS_LINKING=dynamic npm install ${CONFLUENT_PACKAGE}), or choose another Kafka client.`
 
 /** The part of a Confluent KafkaJS-API producer this adapter calls (structural). */
 export interface ConfluentProducerLike {
