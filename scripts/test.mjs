@@ -33,7 +33,7 @@ export const FLOORS = {
   'unit (deno)': 584,
   'unit (bun)': 584,
   'integration (node)': 76,
-  'node-only (node)': 35,
+  'node-only (node)': 36,
   'integration kafka4 (node)': 11,
   'java (node)': 6,
   'integration (deno)': 76,
