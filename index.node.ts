@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Node-only adapters (`jaeger-kafka/node`): the node-rdkafka producer for
- * KafkaSender (a native addon; not on Deno or Bun) and a node:http server for
+ * Node-only adapters (`jaeger-kafka/node`): the node-rdkafka and
+ * @confluentinc/kafka-javascript producers for KafkaSender (native addons; not
+ * on Deno or Bun) and a node:http server for
  * the forwarder's `/metrics` and `/healthz` handler.
  * @module
  */
 export { createRdkafkaProducer, rdkafkaConfig } from './src/kafka/rdkafka.node.ts'
 export type { RdkafkaProducerOptions, RdkafkaProducerLike, RdkafkaModuleLike } from './src/kafka/rdkafka.node.ts'
+export { createConfluentProducer, confluentProducerConfig, toConfluentProduceError } from './src/kafka/confluent.ts'
+export type { ConfluentProducerOptions, ConfluentProducerLike, ConfluentModuleLike } from './src/kafka/confluent.ts'
 export { serveForwarderHttp } from './forwarder/metrics-server.node.ts'
 export type { ForwarderHttpServer, ForwarderHttpServerOptions } from './forwarder/metrics-server.node.ts'
 export { createNodeHttpFetch } from './forwarder/node-http-fetch.node.ts'

@@ -13,7 +13,8 @@
 // memory store's max_traces (200000 in scripts/peers.mjs), and mind its memory:
 // ~1.5 KB per stored span measured (3 rounds of the default 2000-record
 // variants hold ~2.4M spans, ~3.6 GB); restart the Jaeger peer between runs.
-// Writes bench/results/forwarder-<runtime>.md.
+// Writes bench/results/forwarder-<runtime>.md (--out NAME: NAME-<runtime>.md). Kafka clients side by side:
+//   --only direct-12,fwd-3p-4,fwd-3p-4-confluent --out forwarder-clients (Node).
 import { Buffer } from 'node:buffer'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -51,6 +52,8 @@ interface Variant {
   transport: 'fetch' | 'node-http' | 'none'
   /** Not like for like (another client): shown below the headline table. */
   extra?: boolean
+  /** Kafka client of the forwarder (default kafkajs). */
+  kafkaClient?: 'confluent'
 }
 
 // The client `jaeger-kafka forward` uses on this runtime (cli/bin.ts): node:http on Node, fetch on Deno and Bun.
@@ -66,6 +69,9 @@ const VARIANTS: Variant[] = [
   { id: 'fwd-3p-1', label: `forwarder (${CLIENT_NAME}), 3 partitions × 1 in flight`, kind: 'forwarder', concurrency: 1, partitions: 3, baseline: 'direct-3', transport: CLIENT },
   { id: 'direct-12', label: `direct loop (${CLIENT_NAME}), 12 POSTs in flight`, kind: 'direct', concurrency: 12, transport: CLIENT },
   { id: 'fwd-3p-4', label: `forwarder (${CLIENT_NAME}), 3 partitions × 4 in flight (default)`, kind: 'forwarder', concurrency: 4, partitions: 3, baseline: 'direct-12', transport: CLIENT },
+  ...(RUNTIME === 'node'
+    ? ([{ id: 'fwd-3p-4-confluent', label: `forwarder (${CLIENT_NAME}, consumer @confluentinc/kafka-javascript), 3 partitions × 4 in flight`, kind: 'forwarder', concurrency: 4, partitions: 3, baseline: 'direct-12', transport: CLIENT, kafkaClient: 'confluent' }] as Variant[])
+    : []),
   // Node's built-in fetch (undici) costs several times the CPU of node:http per request: these rows are
   // across clients (the old "1.34×" was fwd-3p-4 over node:http ÷ a direct loop over fetch).
   ...(RUNTIME === 'node'
@@ -77,6 +83,9 @@ const VARIANTS: Variant[] = [
 const onlyFlag = process.argv.indexOf('--only')
 const ONLY = onlyFlag > 0 ? new Set(process.argv[onlyFlag + 1]!.split(',')) : undefined
 if (ONLY) VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => ONLY.has(v.id)))
+// --out name: the results file (default forwarder-<runtime>.md), e.g. for a subset.
+const outFlag = process.argv.indexOf('--out')
+const OUT_NAME = outFlag > 0 ? process.argv[outFlag + 1]! : 'forwarder'
 
 interface Result {
   spansPerSecond: number
@@ -268,10 +277,17 @@ async function prefill(topic: string, partitions: number, batches: Uint8Array[])
 }
 
 /** kafkajs with the forwarder's eachBatch handler timed (a delegating wrapper, nothing patched). */
-function timedKafka(counters: { handlerMicros: number; batches: number; commits: number }): unknown {
+// The Confluent client behind the same port (Node only; loaded only when a variant uses it).
+async function confluentKafka(): Promise<typeof kafka> {
+  const { loadConfluent } = await import('../src/kafka/confluent.ts')
+  const { confluentAsKafkajs } = await import('../src/kafka/confluent-kafkajs.ts')
+  return confluentAsKafkajs({ confluent: await loadConfluent(), brokers: BROKERS, clientId: 'bench-forwarder' }) as unknown as typeof kafka
+}
+
+function timedKafka(counters: { handlerMicros: number; batches: number; commits: number }, base: typeof kafka = kafka): unknown {
   return {
     consumer(config: Record<string, unknown>) {
-      const consumer = kafka.consumer(config as never)
+      const consumer = base.consumer(config as never)
       return {
         ...consumer,
         commitOffsets: (offsets: never) => {
@@ -291,8 +307,8 @@ function timedKafka(counters: { handlerMicros: number; batches: number; commits:
           } as never),
       }
     },
-    producer: (config: unknown) => kafka.producer(config as never),
-    admin: () => kafka.admin(),
+    producer: (config: unknown) => base.producer(config as never),
+    admin: () => base.admin(),
   }
 }
 
@@ -309,7 +325,7 @@ async function runForwarder(variant: Variant, batches: Uint8Array[], run: number
     maxInFlightPerPartition: variant.concurrency,
     logger: silentLogger,
     clientLogLevel: 'nothing',
-    kafka: timedKafka(k) as never,
+    kafka: timedKafka(k, variant.kafkaClient === 'confluent' ? await confluentKafka() : kafka) as never,
     // BENCH_MAX_WAIT_MS: override kafkajs maxWaitTimeInMs (experiments only; the table header says when set).
     ...(process.env.BENCH_MAX_WAIT_MS ? { consumerConfig: { maxWaitTimeInMs: Number(process.env.BENCH_MAX_WAIT_MS) } } : {}),
     fetch: meter.send,
@@ -428,7 +444,7 @@ ${rows.join('\n')}
 - Jaeger answers every \`POST /api/traces\` with \`Connection: close\`: its Jaeger receiver (OpenTelemetry jaegerreceiver v0.140.1) builds the thrift_http server config without confighttp's defaults, so keep-alives are off and every POST, on both sides, opens a new TCP connection (the largest single item in a CPU profile of this process). \`keep_alives_enabled: true\` under \`receivers.jaeger.protocols.thrift_http\` should turn them on (not measured here).
 `
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-const out = new URL(`./results/forwarder-${RUNTIME}.md`, import.meta.url)
+const out = new URL(`./results/${OUT_NAME}-${RUNTIME}.md`, import.meta.url)
 writeFileSync(out, md)
 process.stdout.write(md)
 process.exit(0)

@@ -5,7 +5,7 @@
 // JSON line: start/end times (epoch ms), process CPU and RSS, sender stats.
 //
 //   variant: noop | udp | http | kafka-remote | kafka-fast | kafka-fast-gzip
-//            | rdkafka-remote | rdkafka-fast (Node only)
+//            | rdkafka-remote | rdkafka-fast | confluent-fast (Node only)
 //            | null-remote | null-fast (our sender with a producer that acks at once)
 // env: BENCH_SPANS, SINK_PORT (udp/http), KAFKA_BROKERS, BENCH_TOPIC (kafka),
 //      BENCH_ENCODING (kafka and null variants: the sender's `encoding`, default jaeger_thrift),
@@ -85,6 +85,11 @@ async function makeTracer(): Promise<{ tracer: Loose; reporter: Loose; sender?: 
         ? { producer: client.producer, reporter: reporterKind, ...senderTuning }
         : { brokers, compression: client.kafka.compression, reporter: reporterKind, ...senderTuning }
       const tracer = initTracer({ ...config, reporter: { kafka } }, options) as Loose
+      return { tracer, reporter: tracer._reporter, sender: getKafkaSender(tracer) }
+    }
+    case 'confluent-fast': {
+      // The drop-in with client 'confluent' (@confluentinc/kafka-javascript), as an app selects it.
+      const tracer = initTracer({ ...config, reporter: { kafka: { brokers, client: 'confluent', reporter: 'kafka', ...senderTuning } } }, options) as Loose
       return { tracer, reporter: tracer._reporter, sender: getKafkaSender(tracer) }
     }
     case 'null-remote':

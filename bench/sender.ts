@@ -6,7 +6,8 @@
 //
 //   npx tsx bench/sender.ts            (Node: also the node-rdkafka variants)
 //   npx deno run -A bench/sender.ts    npx bun bench/sender.ts
-// flags: --runs N (default 3, or BENCH_RUNS). env: BENCH_SPANS (default 200000), KAFKA_BROKERS,
+// flags: --runs N (default 3, or BENCH_RUNS); --variants a,b (only these ids, e.g. the client
+//      comparison: --variants kafka-fast,rdkafka-fast,confluent-fast --out sender-clients). env: BENCH_SPANS (default 200000), KAFKA_BROKERS,
 //      BENCH_LOAD_NOTE (a note on parallel work on the machine, printed in the header).
 //   --encodings: the sender per record encoding instead (jaeger_thrift, otlp_proto,
 //      jaeger_proto side by side in each round: drop-in with kafkajs, with
@@ -37,6 +38,12 @@ const runsFlag = process.argv.indexOf('--runs')
 const RUNS = Number(runsFlag > 0 ? process.argv[runsFlag + 1] : (process.env.BENCH_RUNS ?? 3))
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`Cannot use --runs ${RUNS}: must be an integer >= 1`)
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000)
+const flagValue = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name)
+  return at > 0 ? process.argv[at + 1] : undefined
+}
+const ONLY = flagValue('--variants')?.split(',')
+const OUT = flagValue('--out') ?? 'sender'
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const STAMP = Date.now().toString(36)
 const ENCODINGS_MODE = process.argv.includes('--encodings')
@@ -92,12 +99,14 @@ const STANDARD_VARIANTS: Variant[] = [
     ? ([
         { id: 'rdkafka-fast', label: 'drop-in: KafkaReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
         { id: 'rdkafka-remote', label: 'drop-in, reporter "remote": RemoteReporter + KafkaSender (node-rdkafka)', kind: 'kafka' },
+        { id: 'confluent-fast', label: "drop-in, client 'confluent': KafkaReporter + KafkaSender (@confluentinc/kafka-javascript)", kind: 'kafka' },
       ] as Variant[])
     : []),
   { id: 'null-remote', label: 'our side only: RemoteReporter + KafkaSender, producer acks at once', kind: 'noop' },
   { id: 'null-fast', label: 'our side only: KafkaReporter + KafkaSender, producer acks at once', kind: 'noop' },
 ]
-const VARIANTS = ENCODINGS_MODE ? ENCODING_VARIANTS : STANDARD_VARIANTS
+const VARIANTS = ENCODINGS_MODE ? ENCODING_VARIANTS : STANDARD_VARIANTS.filter((v) => ONLY === undefined || ONLY.includes(v.id))
+if (!ENCODINGS_MODE && ONLY !== undefined && VARIANTS.length !== ONLY.length) throw new RangeError(`Cannot run --variants ${ONLY.join(',')}: unknown on ${RUNTIME}`)
 
 interface RunResult {
   variant: string
@@ -295,7 +304,7 @@ for (const v of ENCODINGS_MODE ? [] : VARIANTS) {
   // Paired per round (the UDPSender run of the same round), so a load swing hits both sides.
   const udpRuns = results.get('udp') ?? []
   const paired = (pick: (m: Measured) => number): string => range(ms.map((m, i) => pick(m) / pick(udpRuns[i]!)), (x) => `${x.toFixed(2)}×`)
-  const vsUdp = v.id.startsWith('udp') || v.id.startsWith('null') || v.id === 'noop' ? '–' : `${paired((m) => m.e2e)} / ${paired((m) => m.cpuPerSpan)}`
+  const vsUdp = udpRuns.length === 0 || v.id.startsWith('udp') || v.id.startsWith('null') || v.id === 'noop' ? '–' : `${paired((m) => m.e2e)} / ${paired((m) => m.cpuPerSpan)}`
   rows.push(
     `| ${v.label} | ${range(e2e, fmtRate)} | ${range(cpu, (x) => x.toFixed(2))} | ${vsUdp} | ${lost.map((l) => String(l)).join(', ')} | ${dropped} | ${bytes === undefined ? '–' : bytes.toFixed(1)} | ${gz === undefined ? '–' : gz.toFixed(1)} | ${median(ms.map((m) => m.rssMB)).toFixed(0)} |`,
   )
@@ -325,7 +334,7 @@ ${rows.join('\n')}
 ${RUNTIME === 'deno' ? DENO_NOTE : ''}`
 mkdirSync('bench/results', { recursive: true })
 const output = ENCODINGS_MODE ? encodingsTable() : table
-writeFileSync(`bench/results/sender-${ENCODINGS_MODE ? 'encodings-' : ''}${RUNTIME}.md`, output)
+writeFileSync(`bench/results/${ENCODINGS_MODE ? 'sender-encodings' : OUT}-${RUNTIME}.md`, output)
 process.stdout.write(output)
 process.exit(0)
 

@@ -26,6 +26,8 @@ the group (finishes in-flight POSTs, commits, leaves the group, exits 0).
 Flags (environment variable in brackets; flags win):
   --brokers LIST         Kafka bootstrap brokers, comma-separated [JAEGER_KAFKA_BROKERS]
                          (default 127.0.0.1:9092)
+  --client NAME          Kafka client: kafkajs or confluent (@confluentinc/kafka-javascript,
+                         Node only) [JAEGER_KAFKA_CLIENT] (default kafkajs)
   --topic NAME           span topic [JAEGER_KAFKA_TOPIC] (default jaeger-spans)
   --group ID             consumer group [JAEGER_KAFKA_GROUP_ID] (default jaeger-kafka-forwarder)
   --dlq-topic NAME       dead-letter topic [JAEGER_KAFKA_DLQ_TOPIC] (default <topic>.dlq)
@@ -62,6 +64,7 @@ Example:
 
 const FLAGS = {
   brokers: { type: 'string' },
+  client: { type: 'string' },
   topic: { type: 'string' },
   group: { type: 'string' },
   'dlq-topic': { type: 'string' },
@@ -81,7 +84,7 @@ const FLAGS = {
 export function forwardOptions(argv: readonly string[], io: Pick<CliIo, 'env' | 'readFile'>): { options: ForwarderOptions; metricsPort: number; metricsHost: string } {
   const flags = parseFlags(argv, FLAGS)
   const env = io.env
-  const kafka = kafkaConfigFromEnv({ ...env, JAEGER_KAFKA_BROKERS: (flags.brokers as string | undefined) ?? env.JAEGER_KAFKA_BROKERS ?? '127.0.0.1:9092' }, io.readFile)
+  const kafka = kafkaConfigFromEnv({ ...env, JAEGER_KAFKA_BROKERS: (flags.brokers as string | undefined) ?? env.JAEGER_KAFKA_BROKERS ?? '127.0.0.1:9092', JAEGER_KAFKA_CLIENT: (flags.client as string | undefined) ?? env.JAEGER_KAFKA_CLIENT }, io.readFile)
   const options: ForwarderOptions = {
     brokers: parseBrokers(kafka?.brokers ?? []),
     topic: (flags.topic as string | undefined) ?? kafka?.topic,
@@ -96,6 +99,7 @@ export function forwardOptions(argv: readonly string[], io: Pick<CliIo, 'env' | 
     rebalanceTimeoutMs: positiveInteger('--rebalance-timeout', flags['rebalance-timeout'] ?? env.JAEGER_KAFKA_REBALANCE_TIMEOUT),
   }
   if (kafka?.clientId !== undefined) options.clientId = kafka.clientId
+  if (kafka?.client !== undefined) options.client = kafka.client
   if (kafka?.ssl !== undefined) options.ssl = kafka.ssl
   if (kafka?.sasl !== undefined) options.sasl = kafka.sasl
   if (env.JAEGER_AUTH_TOKEN) options.auth = { token: env.JAEGER_AUTH_TOKEN }

@@ -19,6 +19,8 @@
  * @module
  */
 import { ErrorCodes, JaegerKafkaError, describeError } from '../src/errors.ts'
+import { checkConfluentModule, loadConfluent } from '../src/kafka/confluent.ts'
+import { confluentAsKafkajs } from '../src/kafka/confluent-kafkajs.ts'
 import { raceAbort } from './abortable.ts'
 import { createCollectorClient } from './collector-client.ts'
 import { createForwarderHttpHandler } from './http-handler.ts'
@@ -340,6 +342,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   // --- lifecycle -----------------------------------------------------------
   async function buildKafka(): Promise<KafkajsLike> {
     if (o.kafka) return o.kafka
+    if (o.client === 'confluent') {
+      const confluent = await loadConfluent()
+      checkConfluentModule(confluent)
+      return confluentAsKafkajs({ confluent, brokers: o.brokers, clientId: o.clientId, ...(o.ssl !== undefined && { ssl: o.ssl }), ...(o.sasl !== undefined && { sasl: o.sasl }), logLevel: { nothing: 0, error: 1, warn: 2, info: 3, debug: 4 }[o.clientLogLevel] })
+    }
     const loaded = (await import('kafkajs')) as unknown as { default?: KafkajsModule } & KafkajsModule
     const kafkajs: KafkajsModule = loaded.Kafka ? loaded : (loaded.default as KafkajsModule)
     const level = LOG_LEVEL[o.clientLogLevel]

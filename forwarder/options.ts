@@ -25,6 +25,8 @@ export interface ForwarderOptions {
   kafka?: KafkajsLike
   /** Bootstrap brokers (`host:port`); the forwarder builds its own kafkajs client. */
   brokers?: string[]
+  /** Client the forwarder builds from `brokers`: `kafkajs` (default) or `confluent` (@confluentinc/kafka-javascript, Node only, an optional peer). */
+  client?: 'kafkajs' | 'confluent'
   /** kafkajs `clientId` (default `jaeger-kafka-forwarder`). */
   clientId?: string
   /** `true` for TLS with the runtime's CA store, or PEM material. */
@@ -113,6 +115,7 @@ export interface ForwarderOptions {
 export interface ResolvedForwarderOptions {
   kafka?: KafkajsLike
   brokers?: string[]
+  client: 'kafkajs' | 'confluent'
   clientId: string
   ssl?: boolean | KafkaTlsOptions
   sasl?: KafkaSaslOptions
@@ -222,7 +225,11 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     throw new RangeError(`Cannot use heartbeatIntervalMs ${heartbeatIntervalMs}: must be lower than sessionTimeoutMs ${sessionTimeoutMs} (about a third of it)`)
   }
   const collectorUrl = nonEmptyString('collectorUrl', options.collectorUrl, DEFAULT_COLLECTOR_URL)
+  if (options.client !== undefined && options.client !== 'kafkajs' && options.client !== 'confluent') {
+    throw new RangeError(`Cannot use client "${String(options.client)}": expected kafkajs or confluent`)
+  }
   const resolved: ResolvedForwarderOptions = {
+    client: options.client ?? 'kafkajs',
     clientId: nonEmptyString('clientId', options.clientId, 'jaeger-kafka-forwarder'),
     connectionTimeoutMs: positiveInt('connectionTimeoutMs', options.connectionTimeoutMs, 3_000),
     topic,

@@ -18,6 +18,7 @@
  */
 import type { Tracer } from 'opentracing'
 import { hasKafkajsCodec } from '../src/kafka/kafkajs.ts'
+import { CONFLUENT_PACKAGE } from '../src/kafka/confluent.ts'
 import type { Logger } from '../src/kafka/logger.ts'
 import { safeLog } from '../src/kafka/logger.ts'
 import { DEFAULT_SPAN_TOPIC } from '../src/kafka/span-record.ts'
@@ -81,12 +82,12 @@ function processEnv(): Env {
 // kafkajs has only gzip built in; fail at startup rather than at every send.
 function checkKafkajsCompression(kafka: KafkaReporterConfig): void {
   const compression = kafka.compression
-  if (kafka.producer !== undefined || compression === undefined || compression === 'none' || compression === 'gzip') return
+  if (kafka.producer !== undefined || (kafka.client !== undefined && kafka.client !== 'kafkajs') || compression === undefined || compression === 'none' || compression === 'gzip') return
   const kafkajs = requireOptional<{ CompressionTypes: Record<string, number>; CompressionCodecs: Record<number, unknown> }>('kafkajs', 'Install it (npm install kafkajs).')
   const code = { snappy: kafkajs.CompressionTypes.Snappy, lz4: kafkajs.CompressionTypes.LZ4, zstd: kafkajs.CompressionTypes.ZSTD }[compression]
   if (code === undefined || !hasKafkajsCodec(kafkajs.CompressionCodecs, code)) {
     throw new RangeError(
-      `Cannot use Kafka compression "${compression}": kafkajs has only gzip built in. Register a codec in kafkajs CompressionCodecs before initTracer(), use gzip, or pass a node-rdkafka producer (config.reporter.kafka.producer)`,
+      `Cannot use Kafka compression "${compression}": kafkajs has only gzip built in. Register a codec in kafkajs CompressionCodecs before initTracer(), use gzip, or set config.reporter.kafka.client to "confluent" (JAEGER_KAFKA_CLIENT=confluent), or pass a node-rdkafka producer (config.reporter.kafka.producer)`,
     )
   }
 }
@@ -94,7 +95,8 @@ function checkKafkajsCompression(kafka: KafkaReporterConfig): void {
 function describeTarget(kafka: KafkaReporterConfig): string {
   const topic = kafka.topic ?? DEFAULT_SPAN_TOPIC
   if (kafka.producer !== undefined) return `topic "${topic}" via the given producer`
-  return `topic "${topic}" on ${parseBrokers(kafka.brokers ?? []).join(',')}`
+  const via = kafka.client === 'confluent' ? ` with ${CONFLUENT_PACKAGE}` : ''
+  return `topic "${topic}" on ${parseBrokers(kafka.brokers ?? []).join(',')}${via}`
 }
 
 interface BuildInput {
@@ -110,7 +112,7 @@ function buildReporter(jaeger: JaegerClientModule, input: BuildInput): { reporte
   const { kafka, options } = input
   checkKafkajsCompression(kafka)
   const logger = options.logger
-  const senderOptions = senderOptionsFromConfig(kafka)
+  const senderOptions = senderOptionsFromConfig(kafka, logger ? { logger } : {})
   if (logger) senderOptions.logger = logger
   if (options.metrics) senderOptions.metrics = options.metrics
   if (logger) {

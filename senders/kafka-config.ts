@@ -12,10 +12,30 @@ import { KAFKA_COMPRESSIONS, isKafkaProducer } from '../src/kafka/types.ts'
 import { parseSpanEncoding } from '../src/kafka/span-record.ts'
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import type { RetryOptions } from '../src/retry.ts'
+import { CONFLUENT_INSTALL_HINT, CONFLUENT_PACKAGE, checkConfluentModule, createConfluentProducer } from '../src/kafka/confluent.ts'
+import { requireOptional } from './runtime-require.ts'
+import type { ConfluentModuleLike } from '../src/kafka/confluent.ts'
+import type { Logger } from '../src/kafka/logger.ts'
 import type { KafkaSenderOptions } from './kafka-sender.ts'
 
 /** Which reporter `initTracer()` puts in front of the sender. */
 export type KafkaReporterKind = 'remote' | 'kafka'
+
+/**
+ * Which Kafka client the drop-in builds its producer with: `kafkajs`
+ * (default, every runtime) or `confluent` (`@confluentinc/kafka-javascript`,
+ * an optional peer; Node only). node-rdkafka: pass `producer: createRdkafkaProducer(…)`.
+ */
+export type KafkaClientKind = 'kafkajs' | 'confluent'
+
+/** Every `KafkaClientKind`, for validation. */
+export const KAFKA_CLIENT_KINDS: readonly KafkaClientKind[] = ['kafkajs', 'confluent']
+
+/** Check a client name from config or env; throws `RangeError` naming `where`. */
+export function parseKafkaClientKind(client: unknown, where: string): KafkaClientKind {
+  if (typeof client === 'string' && (KAFKA_CLIENT_KINDS as readonly string[]).includes(client)) return client as KafkaClientKind
+  throw new RangeError(`${where} must be one of ${KAFKA_CLIENT_KINDS.join(', ')}, got "${String(client)}"`)
+}
 
 /** `config.reporter.kafka`: where and how spans go to Kafka. */
 export interface KafkaReporterConfig {
@@ -26,7 +46,9 @@ export interface KafkaReporterConfig {
   /** Record format: `jaeger_thrift` (default), `otlp_proto` or `jaeger_proto` (see `KafkaSenderOptions.encoding`). */
   encoding?: SpanEncoding
   clientId?: string
-  /** `none` (default) or `gzip` with kafkajs; more with the node-rdkafka adapter. */
+  /** Kafka client for the producer the drop-in builds: `kafkajs` (default) or `confluent` (Node only). Ignored with `producer`. */
+  client?: KafkaClientKind
+  /** `none` (default) or `gzip` with kafkajs; more with `client: 'confluent'` or the node-rdkafka adapter. */
   compression?: KafkaCompression
   ssl?: boolean | KafkaTlsOptions
   sasl?: KafkaSaslOptions
@@ -51,6 +73,7 @@ export const KAFKA_ENV = {
   BROKERS: 'JAEGER_KAFKA_BROKERS',
   TOPIC: 'JAEGER_KAFKA_TOPIC',
   ENCODING: 'JAEGER_KAFKA_ENCODING',
+  CLIENT: 'JAEGER_KAFKA_CLIENT',
   CLIENT_ID: 'JAEGER_KAFKA_CLIENT_ID',
   COMPRESSION: 'JAEGER_KAFKA_COMPRESSION',
   SSL: 'JAEGER_KAFKA_SSL',
@@ -132,6 +155,8 @@ export function kafkaConfigFromEnv(env: Env, readFile: (path: string, variable: 
   if (topic !== undefined) config.topic = topic
   const encoding = value(env, KAFKA_ENV.ENCODING)?.toLowerCase()
   if (encoding !== undefined) config.encoding = parseSpanEncoding(encoding, KAFKA_ENV.ENCODING)
+  const client = value(env, KAFKA_ENV.CLIENT)?.toLowerCase()
+  if (client !== undefined) config.client = parseKafkaClientKind(client, KAFKA_ENV.CLIENT)
   const clientId = value(env, KAFKA_ENV.CLIENT_ID)
   if (clientId !== undefined) config.clientId = clientId
   const compression = value(env, KAFKA_ENV.COMPRESSION)?.toLowerCase()
@@ -196,12 +221,39 @@ export function isKafkaConfigured(config: KafkaReporterConfig | undefined): conf
   return typeof config.brokers === 'string' && config.brokers.trim().length > 0
 }
 
+// Loaded only when selected: an optional peer, and a native addon only Node loads.
+function loadConfluentSync(): ConfluentModuleLike {
+  return requireOptional<ConfluentModuleLike>(CONFLUENT_PACKAGE, `config.reporter.kafka.client (JAEGER_KAFKA_CLIENT) is "confluent". ${CONFLUENT_INSTALL_HINT}`)
+}
+
+/** What `senderOptionsFromConfig()` needs to build a non-default client. */
+export interface ClientLoaders {
+  /** Loads `@confluentinc/kafka-javascript` synchronously (initTracer is synchronous); default `requireOptional()`. */
+  confluent?: () => ConfluentModuleLike
+  /** Receives the client's log lines. */
+  logger?: Logger
+}
+
 /** `KafkaSender` options for a Kafka reporter config (logger and metrics come from the tracer options). */
-export function senderOptionsFromConfig(config: KafkaReporterConfig): KafkaSenderOptions {
+export function senderOptionsFromConfig(config: KafkaReporterConfig, loaders: ClientLoaders = {}): KafkaSenderOptions {
   const options: KafkaSenderOptions = {}
+  const client = config.client === undefined ? 'kafkajs' : parseKafkaClientKind(config.client, 'config.reporter.kafka.client')
   if (config.producer !== undefined) {
     if (!isKafkaProducer(config.producer)) throw new TypeError('config.reporter.kafka.producer must implement connect(), send() and disconnect()')
     options.producer = config.producer
+  } else if (client === 'confluent') {
+    const confluent = (loaders.confluent ?? loadConfluentSync)()
+    checkConfluentModule(confluent, config.compression)
+    const brokers = parseBrokers(config.brokers ?? [])
+    options.producer = createConfluentProducer({
+      brokers,
+      confluent,
+      ...(config.clientId !== undefined && { clientId: config.clientId }),
+      ...(config.compression !== undefined && { compression: config.compression }),
+      ...(config.ssl !== undefined && { ssl: config.ssl }),
+      ...(config.sasl !== undefined && { sasl: config.sasl }),
+      ...(loaders.logger !== undefined && { logger: loaders.logger }),
+    })
   } else {
     options.kafka = { brokers: parseBrokers(config.brokers ?? []) }
     if (config.clientId !== undefined) options.kafka.clientId = config.clientId

@@ -15,6 +15,7 @@ import { ErrorCodes, JaegerKafkaError, describeError } from '../errors.ts'
 import { nullLogger, safeLog } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { KAFKA_COMPRESSIONS } from './types.ts'
+import { librdkafkaTlsProperties } from './librdkafka-config.ts'
 import type { KafkaClientOptions, KafkaCompression, KafkaProducer, KafkaRecord, ProduceRequest } from './types.ts'
 
 /** The part of a node-rdkafka `Producer` this adapter calls (structural). */
@@ -125,14 +126,7 @@ export function rdkafkaConfig(options: RdkafkaProducerOptions): Record<string, u
   } else if (tls) {
     config['security.protocol'] = 'ssl'
   }
-  if (tls && typeof tls === 'object') {
-    if (tls.ca !== undefined) config['ssl.ca.pem'] = Array.isArray(tls.ca) ? tls.ca.join('\n') : tls.ca
-    if (tls.cert !== undefined) config['ssl.certificate.pem'] = tls.cert
-    if (tls.key !== undefined) config['ssl.key.pem'] = tls.key
-    if (tls.passphrase !== undefined) config['ssl.key.password'] = tls.passphrase
-    if (tls.rejectUnauthorized === false) config['enable.ssl.certificate.verification'] = false
-  }
-  return { ...config, ...options.config }
+  return { ...config, ...librdkafkaTlsProperties(tls), ...options.config }
 }
 
 function validate(options: RdkafkaProducerOptions): void {

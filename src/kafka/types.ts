@@ -25,7 +25,11 @@ export interface BufferJson {
   data: number[]
 }
 
-/** kafkajs headers (`IHeaders`): an array value is a repeated key. */
+/**
+ * kafkajs headers (`IHeaders`): an array value is a repeated key. Also the
+ * headers of @confluentinc/kafka-javascript's KafkaJS API (consumed values are
+ * Buffers, repeated keys arrive as arrays, `headers` is undefined when none).
+ */
 export interface KafkajsHeaders {
   [key: string]: KafkaHeaderValue | KafkaHeaderValue[]
 }
@@ -35,7 +39,7 @@ export interface RdkafkaHeader {
   [key: string]: string | Uint8Array | BufferJson | null | undefined
 }
 
-/** node-rdkafka headers: one-key objects in wire order. */
+/** node-rdkafka headers (and @confluentinc/kafka-javascript's node-rdkafka API): one-key objects in wire order. */
 export type RdkafkaHeaders = RdkafkaHeader[]
 
 /** Headers of either client shape. */

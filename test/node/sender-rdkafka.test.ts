@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { test } from '../support/harness.ts'
 import { KAFKA_BROKERS, uniqueTopic } from '../support/peers.ts'
 import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
+import { assertSpansAsRecorded, hex, recordSpans } from '../support/thrift-compare.ts'
 import { createRdkafkaProducer } from '../../src/kafka/rdkafka.node.ts'
 import type { RdkafkaProducerLike } from '../../src/kafka/rdkafka.node.ts'
 import { SPAN_ENCODING_HEADER, SPAN_ENCODING_THRIFT_BATCH } from '../../src/kafka/span-record.ts'
@@ -36,8 +37,6 @@ const rdkafka = require('node-rdkafka') as {
   Producer: new (config: Record<string, unknown>) => RdkafkaProducerLike
   AdminClient: { create(config: Record<string, unknown>): { createTopic(t: Record<string, unknown>, cb: (e: unknown) => void): void; disconnect(): void } }
 }
-const jaeger = require('jaeger-client') as { opentracing: { childOf(c: unknown): unknown } }
-const ThriftUtils = (require('jaeger-client/dist/src/thrift.js') as { default: { spanToThrift(span: unknown): Record<string, unknown> } }).default
 const thrift = loadJaegerThrift()
 
 interface Decoded {
@@ -80,27 +79,6 @@ function readSpans(topic: string, expectedSpans: number, timeoutMs = 45_000): Pr
   })
 }
 
-function hex(value: unknown): string {
-  return Buffer.isBuffer(value) ? value.toString('hex') : String(value)
-}
-
-/** The fields of a thriftrw Span / spanToThrift() object that must match, as comparable values. */
-function normalize(span: Record<string, unknown>): unknown {
-  const tags = (list: unknown): unknown =>
-    ((list as Record<string, unknown>[] | null) ?? []).map((t) => {
-      const field = { STRING: 'vStr', DOUBLE: 'vDouble', BOOL: 'vBool', LONG: 'vLong', BINARY: 'vBinary' }[t.vType as string] as string
-      return [t.key, t.vType, hex(t[field])]
-    })
-  return {
-    ids: ['traceIdLow', 'traceIdHigh', 'spanId', 'parentSpanId', 'startTime', 'duration'].map((k) => hex(span[k])),
-    operationName: span.operationName,
-    flags: span.flags,
-    references: ((span.references as Record<string, unknown>[] | null) ?? []).map((r) => [r.refType, hex(r.traceIdLow), hex(r.spanId)]),
-    tags: tags(span.tags),
-    logs: ((span.logs as Record<string, unknown>[] | null) ?? []).map((l) => [hex(l.timestamp), tags(l.fields)]),
-  }
-}
-
 const closeTracer = (tracer: JaegerTracer): Promise<void> => new Promise((resolve) => tracer.close(() => resolve()))
 
 for (const compression of ['lz4', 'gzip', 'snappy'] as const) {
@@ -109,33 +87,13 @@ for (const compression of ['lz4', 'gzip', 'snappy'] as const) {
     await createTopic(topic)
     const producer = createRdkafkaProducer({ brokers: KAFKA_BROKERS, compression })
     const tracer = initTracer({ serviceName: 'rdkafka-app', sampler: { type: 'const', param: 1 }, reporter: { flushIntervalMs: 200, kafka: { producer, topic } } })
-    const recorded: unknown[] = []
     const N = 1200
-    const root = tracer.startSpan('root')
-    for (let i = 0; i < N - 1; i++) {
-      const span = tracer.startSpan(`op-${i % 9}`, { references: [jaeger.opentracing.childOf(root.context()) as never] })
-      span.setTag('s', `v${i}`)
-      span.setTag('n', i)
-      span.setTag('b', i % 2 === 0)
-      span.log({ event: 'tick', i })
-      span.finish()
-      recorded.push(span)
-    }
-    root.finish()
-    recorded.push(root)
+    const recorded = recordSpans(tracer, N)
     await closeTracer(tracer)
 
     const records = await readSpans(topic, N)
     const spans = records.flatMap((r) => r.spans)
-    assert.equal(spans.length, N)
-    const byId = new Map(spans.map((s) => [hex(s.spanId), s]))
-    assert.equal(byId.size, N)
-    for (const span of recorded) {
-      const expected = ThriftUtils.spanToThrift(span)
-      const actual = byId.get(hex(expected.spanId))
-      assert.ok(actual)
-      assert.deepEqual(normalize(actual), normalize(expected))
-    }
+    assertSpansAsRecorded(spans, recorded)
     assert.ok(records.every((r) => r.headers[SPAN_ENCODING_HEADER] === SPAN_ENCODING_THRIFT_BATCH))
   }, { timeout: 120_000 })
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A forwarder in its own process, for crash tests. Configured by environment:
 //   KAFKA_BROKERS, FWD_TOPIC, FWD_GROUP, FWD_COLLECTOR_URL, FWD_IN_FLIGHT (4),
-//   FWD_SESSION_TIMEOUT (6000 ms, the broker minimum).
+//   FWD_SESSION_TIMEOUT (6000 ms, the broker minimum), FWD_CLIENT (kafkajs | confluent).
 // Prints "ready" on stdout once the group is joined; on SIGTERM/SIGINT stops
 // gracefully, prints "stopped" and exits 0. Runs on Node (--import tsx),
 // Deno (run -A) and Bun.
@@ -16,6 +16,7 @@ const env = (name: string, fallback?: string): string => {
 
 const forwarder = createForwarder({
   brokers: env('KAFKA_BROKERS', '127.0.0.1:9092').split(','),
+  client: env('FWD_CLIENT', 'kafkajs') as 'kafkajs' | 'confluent',
   topic: env('FWD_TOPIC'),
   groupId: env('FWD_GROUP'),
   collectorUrl: env('FWD_COLLECTOR_URL'),
