@@ -5,7 +5,10 @@
 // counted), then each reader drains them into a fresh, empty Jaeger (the same
 // binary, memory store, from scripts/peers.mjs):
 //   ingester-otlp   Jaeger's own Kafka ingester (kafka receiver) reading B;
-//   forwarder-otlp  `jaeger-kafka forward` reading B → Jaeger OTLP/HTTP /v1/traces;
+//   forwarder-otlp  `jaeger-kafka forward` reading B → Jaeger OTLP/HTTP /v1/traces
+//                   (consecutive records joined into one POST, the defaults);
+//   forwarder-otlp-1 the same with `--max-post-records 1`: one POST per record,
+//                   what the forwarder did before joining (the baseline);
 //   forwarder-thrift `jaeger-kafka forward` reading A → Jaeger /api/traces.
 // Completion is exact: Jaeger's storage exporter counter
 // (otelcol_exporter_sent_spans_total{exporter="jaeger_storage_exporter"},
@@ -279,10 +282,11 @@ let jaegerName = ''
 /** The forwarder process of the running drain, killed if the bench fails. */
 let forwarderChild: ChildProcess | undefined
 
-type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-thrift'
+type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-otlp-1' | 'forwarder-thrift'
 const LABEL: Record<VariantId, string> = {
   'ingester-otlp': 'Jaeger ingester (kafka receiver), otlp_proto',
-  'forwarder-otlp': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces',
+  'forwarder-otlp': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces, records joined (defaults: ≤ 1 MiB, ≤ 1000 records per POST)',
+  'forwarder-otlp-1': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces, one POST per record (`--max-post-records 1`, as before joining)',
   'forwarder-thrift': 'our forwarder, jaeger_thrift → /api/traces',
 }
 
@@ -350,7 +354,8 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
       await new Promise((r) => setTimeout(r, 100))
     }
     child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/bin.ts'), 'forward', '--brokers', KAFKA, '--topic', topic, '--group', groupId,
-      '--collector', `http://${HOST}:${COLLECTOR_PORT}/api/traces`, '--otlp-endpoint', `http://${HOST}:${OTLP_PORT}/v1/traces`, '--metrics-port', String(FORWARDER_METRICS_PORT)], {
+      '--collector', `http://${HOST}:${COLLECTOR_PORT}/api/traces`, '--otlp-endpoint', `http://${HOST}:${OTLP_PORT}/v1/traces`, '--metrics-port', String(FORWARDER_METRICS_PORT),
+      ...(variant === 'forwarder-otlp-1' ? ['--max-post-records', '1'] : [])], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
@@ -438,7 +443,7 @@ log(`prefill: ${N} spans to ${TOPIC_THRIFT} (jaeger_thrift) and ${TOPIC_OTLP} (o
 const { traces, ...filled } = await prefill()
 log(`prefill done in ${filled.thrift.seconds.toFixed(1)} s: ${traces.length} traces; thrift ${filled.thrift.records} records ${filled.thrift.bytes} B; otlp ${filled.otlp.records} records ${filled.otlp.bytes} B`)
 if (traces.length >= 200_000) throw new Error(`${traces.length} traces: more than the memory store's max_traces (200000 in scripts/peers.mjs) would evict`)
-const ORDER: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-thrift']
+const ORDER: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-otlp-1', 'forwarder-thrift']
 const results: Drain[] = []
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order per round so no variant always runs first.
@@ -518,7 +523,7 @@ ${rows.join('\n')}
 - **Sampled traces exact**: traces read back by id from that Jaeger's query API (\`/api/traces/<id>\`): the first 50, the last 50 and random others; "exact" = the trace holds exactly the spans sent.
 - **Times** are from the reader process's start (/proc starttime: the ingester's Jaeger startup, or the forwarder's Node + tsx start, group join included) to the first poll (every ${POLL_MS} ms) that saw the counter at ${N.toLocaleString('en-US')}, or that saw the group's committed offsets (Kafka admin) at the topic's end offsets. For the forwarder the Jaeger was started (and ready) before the reader; for the ingester its startup is part of the reader's time, hence also "first → last span stored".
 - **CPU**: /proc/<pid>/stat utime + stime of the reader process over its whole life up to the commit (startup included); for the forwarder rows also the Jaeger process over the same span of time. The ingester row's reader CPU includes the storage work the forwarder rows show under Jaeger. Peak RSS: VmHWM.
-- **POSTs**: the forwarder sends each record as one POST (otlp_proto bodies unchanged): ${filled.otlp.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.otlp.records)} spans on average for otlp_proto vs ${filled.thrift.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.thrift.records)} spans for jaeger_thrift. The ingester hands each record to its pipeline, no HTTP.
+- **POSTs**: jaeger_thrift records are one POST each (${filled.thrift.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.thrift.records)} spans on average). otlp_proto records (${filled.otlp.records.toLocaleString('en-US')} of ${f1(N / filled.otlp.records)} spans) are joined: consecutive queued records of a partition go out as one POST (their bytes concatenated, one valid \`TracesData\`), up to 1 MiB and 1000 records; with \`--max-post-records 1\` each record is one POST, as before joining. The POSTs each run made are in the forwarder's own line below. The ingester hands each record to its pipeline, no HTTP.
 - Node only for the forwarder (Deno/Bun not run here).
 - **Other processes' CPU meanwhile**: every process on the machine but this bench's (reader, Jaeger, Kafka broker, the bench itself), from /proc once a second over the same interval — other helpers' tests and benchmarks on the same 2 cores. Largest over all runs: ${otherTop || 'none'}.
 ${results.some((r) => r.forwarderLine) ? `- Forwarder's own count at stop (its log line, every run): ${[...new Set(results.filter((r) => r.forwarderLine).map((r) => `${r.variant}: "${r.forwarderLine}"`))].join('; ')}.\n` : ''}`

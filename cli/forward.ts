@@ -144,6 +144,6 @@ export async function runForward(argv: readonly string[], io: CliIo): Promise<nu
   await forwarder.stop()
   await server?.close()
   const m = forwarder.metrics()
-  io.err(`jaeger-kafka forward: stopped after ${m.recordsConsumed} records, ${m.spansForwarded} spans forwarded, ${Object.values(m.deadLettered).reduce((a, b) => a + b, 0)} dead-lettered`)
+  io.err(`jaeger-kafka forward: stopped after ${m.recordsConsumed} records, ${m.spansForwarded} spans forwarded in ${Object.values(m.postsByEncoding).reduce((a, b) => a + b, 0)} POSTs, ${Object.values(m.deadLettered).reduce((a, b) => a + b, 0)} dead-lettered`)
   return 0
 }
