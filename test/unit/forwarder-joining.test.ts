@@ -70,15 +70,7 @@ function records(kinds: readonly Kind[]): SpanRecord[] {
   })
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const concat = (parts: readonly Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]))
 
 function contains(body: Uint8Array, part: Uint8Array): boolean {
   outer: for (let i = 0; i + part.length <= body.length; i++) {
