@@ -19,7 +19,10 @@
 //   . ./.peers-env && node scripts/peers.mjs start kafka && npx tsx bench/drain.ts
 // env: BENCH_SPANS (1000000), BENCH_ROUNDS (1), BENCH_PARTITIONS (3), BENCH_CHECK_TRACES (500),
 //      JAEGER_METRICS_PORT (the main jaeger's Prometheus port, default JAEGER_INGESTER_METRICS_PORT + 1),
-//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_KEEP_TOPICS, BENCH_LOAD_NOTE.
+//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_KEEP_TOPICS, BENCH_LOAD_NOTE,
+//      BENCH_READERS (comma-separated subset of the readers below, default all),
+//      BENCH_MAX_POST_BYTES (--max-post-bytes of the joined forwarder-otlp reader, default the forwarder's),
+//      BENCH_OUT (result file, default bench/results/drain-<runtime>.md).
 // The bench stops and starts the jaeger and jaeger-ingester peers itself (a fresh store per run);
 // the kafka peer must be running. Writes bench/results/drain-node.md.
 import { spawn, spawnSync } from 'node:child_process'
@@ -285,7 +288,7 @@ let forwarderChild: ChildProcess | undefined
 type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-otlp-1' | 'forwarder-thrift'
 const LABEL: Record<VariantId, string> = {
   'ingester-otlp': 'Jaeger ingester (kafka receiver), otlp_proto',
-  'forwarder-otlp': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces, records joined (defaults: ≤ 1 MiB, ≤ 1000 records per POST)',
+  'forwarder-otlp': `our forwarder, otlp_proto → OTLP/HTTP /v1/traces, records joined (${env.BENCH_MAX_POST_BYTES ? `--max-post-bytes ${env.BENCH_MAX_POST_BYTES}` : 'defaults: ≤ 1 MiB'}, ≤ 1000 records per POST)`,
   'forwarder-otlp-1': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces, one POST per record (`--max-post-records 1`, as before joining)',
   'forwarder-thrift': 'our forwarder, jaeger_thrift → /api/traces',
 }
@@ -355,7 +358,8 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
     }
     child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/bin.ts'), 'forward', '--brokers', KAFKA, '--topic', topic, '--group', groupId,
       '--collector', `http://${HOST}:${COLLECTOR_PORT}/api/traces`, '--otlp-endpoint', `http://${HOST}:${OTLP_PORT}/v1/traces`, '--metrics-port', String(FORWARDER_METRICS_PORT),
-      ...(variant === 'forwarder-otlp-1' ? ['--max-post-records', '1'] : [])], {
+      ...(variant === 'forwarder-otlp-1' ? ['--max-post-records', '1'] : []),
+      ...(variant === 'forwarder-otlp' && env.BENCH_MAX_POST_BYTES ? ['--max-post-bytes', env.BENCH_MAX_POST_BYTES] : [])], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
@@ -443,7 +447,9 @@ log(`prefill: ${N} spans to ${TOPIC_THRIFT} (jaeger_thrift) and ${TOPIC_OTLP} (o
 const { traces, ...filled } = await prefill()
 log(`prefill done in ${filled.thrift.seconds.toFixed(1)} s: ${traces.length} traces; thrift ${filled.thrift.records} records ${filled.thrift.bytes} B; otlp ${filled.otlp.records} records ${filled.otlp.bytes} B`)
 if (traces.length >= 200_000) throw new Error(`${traces.length} traces: more than the memory store's max_traces (200000 in scripts/peers.mjs) would evict`)
-const ORDER: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-otlp-1', 'forwarder-thrift']
+const ALL_READERS: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-otlp-1', 'forwarder-thrift']
+const ORDER: VariantId[] = env.BENCH_READERS ? ALL_READERS.filter((v) => env.BENCH_READERS!.split(',').includes(v)) : ALL_READERS
+if (ORDER.length === 0) throw new Error(`BENCH_READERS names none of ${ALL_READERS.join(', ')}`)
 const results: Drain[] = []
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order per round so no variant always runs first.
@@ -527,6 +533,6 @@ ${rows.join('\n')}
 - Node only for the forwarder (Deno/Bun not run here).
 - **Other processes' CPU meanwhile**: every process on the machine but this bench's (reader, Jaeger, Kafka broker, the bench itself), from /proc once a second over the same interval — other helpers' tests and benchmarks on the same 2 cores. Largest over all runs: ${otherTop || 'none'}.
 ${results.some((r) => r.forwarderLine) ? `- Forwarder's own count at stop (its log line, every run): ${[...new Set(results.filter((r) => r.forwarderLine).map((r) => `${r.variant}: "${r.forwarderLine}"`))].join('; ')}.\n` : ''}`
-writeFileSync(new URL(`./results/drain-${RUNTIME}.md`, import.meta.url), md)
+writeFileSync(env.BENCH_OUT ?? new URL(`./results/drain-${RUNTIME}.md`, import.meta.url), md)
 process.stdout.write(md)
 process.exit(0)
