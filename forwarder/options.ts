@@ -173,9 +173,11 @@ export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
 /**
  * Joined POSTs: at most 1 MiB and 1000 records. Jaeger's OTLP/HTTP and
  * thrift_http receivers (confighttp `max_request_body_size`, collector
- * v0.140) refuse bodies above 20 MiB; 1 MiB is ~360 otlp_proto records of a
- * 10-span trace, about the size of a 1666-span jaeger_thrift record, so a
- * joined POST costs Jaeger what a Thrift record already does.
+ * v0.140) refuse bodies above 20 MiB. 1 MiB is also what kafkajs fetches per
+ * partition by default (`maxBytesPerPartition`), and a POST joins only
+ * queued records: in the 1M-span drain 4 MiB made no fewer POSTs (313) and
+ * 64 KiB cost ~15% more forwarder CPU per span
+ * (bench/results/drain-post-bytes-node.md).
  */
 export const DEFAULT_MAX_POST_BYTES = 1024 * 1024
 export const DEFAULT_MAX_POST_RECORDS = 1000
