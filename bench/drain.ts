@@ -5,8 +5,16 @@
 // counted), then each reader drains them into a fresh, empty Jaeger (the same
 // binary, memory store, from scripts/peers.mjs):
 //   ingester-otlp   Jaeger's own Kafka ingester (kafka receiver) reading B;
-//   forwarder-otlp  `jaeger-kafka forward` reading B → Jaeger OTLP/HTTP /v1/traces;
-//   forwarder-thrift `jaeger-kafka forward` reading A → Jaeger /api/traces.
+//   forwarder-otlp  `jaeger-kafka forward` reading B → Jaeger OTLP/HTTP /v1/traces
+//                   (consecutive records joined into one POST, the defaults);
+//   forwarder-otlp-1 the same with `--max-post-records 1`: one POST per record,
+//                   what the forwarder did before joining (the baseline);
+//   forwarder-thrift `jaeger-kafka forward` reading A → Jaeger /api/traces;
+// and, only when BENCH_READERS names them (a third topic C, jaeger_proto, one
+// record per span, is then prefilled too):
+//   forwarder-jproto  `jaeger-kafka forward` reading C → Jaeger /api/traces (records of
+//                     one process joined into one Thrift Batch per POST, the defaults);
+//   forwarder-jproto-1 the same with `--max-post-records 1` (one POST per span).
 // Completion is exact: Jaeger's storage exporter counter
 // (otelcol_exporter_sent_spans_total{exporter="jaeger_storage_exporter"},
 // spans written into the memory store) reaching BENCH_SPANS, and the reader's
@@ -16,7 +24,10 @@
 //   . ./.peers-env && node scripts/peers.mjs start kafka && npx tsx bench/drain.ts
 // env: BENCH_SPANS (1000000), BENCH_ROUNDS (1), BENCH_PARTITIONS (3), BENCH_CHECK_TRACES (500),
 //      JAEGER_METRICS_PORT (the main jaeger's Prometheus port, default JAEGER_INGESTER_METRICS_PORT + 1),
-//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_KEEP_TOPICS, BENCH_LOAD_NOTE.
+//      BENCH_FORWARDER_METRICS_PORT (default JAEGER_INGESTER_METRICS_PORT + 2), BENCH_KEEP_TOPICS, BENCH_LOAD_NOTE,
+//      BENCH_READERS (comma-separated subset of the readers below, default all),
+//      BENCH_MAX_POST_BYTES (--max-post-bytes of the joined forwarder-otlp reader, default the forwarder's),
+//      BENCH_OUT (result file, default bench/results/drain-<runtime>.md).
 // The bench stops and starts the jaeger and jaeger-ingester peers itself (a fresh store per run);
 // the kafka peer must be running. Writes bench/results/drain-node.md.
 import { spawn, spawnSync } from 'node:child_process'
@@ -53,6 +64,9 @@ const ROOT = new URL('../', import.meta.url).pathname
 const STAMP = Date.now().toString(36)
 const TOPIC_THRIFT = `bench-drain-${STAMP}-thrift`
 const TOPIC_OTLP = `bench-drain-${STAMP}-otlp`
+const TOPIC_JPROTO = `bench-drain-${STAMP}-jproto`
+const READERS_WANTED = env.BENCH_READERS?.split(',')
+const WITH_JPROTO = READERS_WANTED?.some((r) => r.startsWith('forwarder-jproto')) ?? false
 const POLL_MS = 100
 const TIMEOUT_MS = Number(env.BENCH_TIMEOUT_MS ?? 20 * 60_000)
 const conditions = startConditions({ kafka: true, jaeger: true })
@@ -120,28 +134,33 @@ const admin = kafka.admin()
 
 interface Filled { records: number; bytes: number; end: Map<number, string>; seconds: number }
 
-async function prefill(): Promise<{ traces: { id: string; spans: number }[]; thrift: Filled; otlp: Filled }> {
-  await admin.createTopics({ topics: [TOPIC_THRIFT, TOPIC_OTLP].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true })
+async function prefill(): Promise<{ traces: { id: string; spans: number }[]; thrift: Filled; otlp: Filled; jproto?: Filled }> {
+  await admin.createTopics({ topics: [TOPIC_THRIFT, TOPIC_OTLP, ...(WITH_JPROTO ? [TOPIC_JPROTO] : [])].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true })
   const tuning = { kafka: { brokers: [KAFKA] }, flushTimeoutMs: 600_000, closeTimeoutMs: 60_000, logger: { info() {}, error: (m: string) => log(m) } }
   const thrift = new KafkaSender({ ...tuning, topic: TOPIC_THRIFT, encoding: 'jaeger_thrift' })
   const otlp = new KafkaSender({ ...tuning, topic: TOPIC_OTLP, encoding: 'otlp_proto' })
+  const jproto = WITH_JPROTO ? new KafkaSender({ ...tuning, topic: TOPIC_JPROTO, encoding: 'jaeger_proto' }) : undefined
   thrift.setJaegerProcess(PROCESS)
   otlp.setJaegerProcess(PROCESS)
+  jproto?.setJaegerProcess(PROCESS)
   const started = performance.now()
   // Both senders get each span object; a flush every FLUSH_EVERY spans (as a reporter's timer would) waits for the acks, so nothing is dropped for buffer space.
   const traces = await generate(
     (span) => {
       thrift.appendSpan(span)
       otlp.appendSpan(span)
+      jproto?.appendSpan(span)
     },
     async () => {
-      await Promise.all([thrift.flush(), otlp.flush()])
+      await Promise.all([thrift.flush(), otlp.flush(), jproto?.flush()])
     },
   )
-  await Promise.all([thrift.flush(), otlp.flush()])
+  await Promise.all([thrift.flush(), otlp.flush(), jproto?.flush()])
   const seconds = (performance.now() - started) / 1000
   const result: Record<string, Filled> = {}
-  for (const [name, sender, topic] of [['thrift', thrift, TOPIC_THRIFT], ['otlp', otlp, TOPIC_OTLP]] as const) {
+  const senders: [string, KafkaSender, string][] = [['thrift', thrift, TOPIC_THRIFT], ['otlp', otlp, TOPIC_OTLP]]
+  if (jproto) senders.push(['jproto', jproto, TOPIC_JPROTO])
+  for (const [name, sender, topic] of senders) {
     await sender.close()
     const s = sender.stats()
     const dropped = Object.values(s.spansDropped).reduce((a, b) => a + b, 0)
@@ -152,7 +171,7 @@ async function prefill(): Promise<{ traces: { id: string; spans: number }[]; thr
     // Partitions that got no record are left out: a group commits nothing there.
     result[name] = { records, bytes: s.bytesDelivered, end: new Map(offsets.filter((o) => o.high !== o.low).map((o) => [o.partition, o.high])), seconds }
   }
-  return { traces, thrift: result.thrift!, otlp: result.otlp! }
+  return { traces, thrift: result.thrift!, otlp: result.otlp!, ...(result.jproto ? { jproto: result.jproto } : {}) }
 }
 
 // ------------------------------------------------------------------ processes
@@ -279,11 +298,14 @@ let jaegerName = ''
 /** The forwarder process of the running drain, killed if the bench fails. */
 let forwarderChild: ChildProcess | undefined
 
-type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-thrift'
+type VariantId = 'ingester-otlp' | 'forwarder-otlp' | 'forwarder-otlp-1' | 'forwarder-thrift' | 'forwarder-jproto' | 'forwarder-jproto-1'
 const LABEL: Record<VariantId, string> = {
   'ingester-otlp': 'Jaeger ingester (kafka receiver), otlp_proto',
-  'forwarder-otlp': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces',
+  'forwarder-otlp': `our forwarder, otlp_proto → OTLP/HTTP /v1/traces, records joined (${env.BENCH_MAX_POST_BYTES ? `--max-post-bytes ${env.BENCH_MAX_POST_BYTES}` : 'defaults: ≤ 1 MiB'}, ≤ 1000 records per POST)`,
+  'forwarder-otlp-1': 'our forwarder, otlp_proto → OTLP/HTTP /v1/traces, one POST per record (`--max-post-records 1`, as before joining)',
   'forwarder-thrift': 'our forwarder, jaeger_thrift → /api/traces',
+  'forwarder-jproto': 'our forwarder, jaeger_proto → /api/traces, records of one process joined into one Thrift Batch (defaults: ≤ 1 MiB, ≤ 1000 records per POST)',
+  'forwarder-jproto-1': 'our forwarder, jaeger_proto → /api/traces, one POST per record (`--max-post-records 1`, as before joining)',
 }
 
 interface Drain {
@@ -307,9 +329,10 @@ interface Drain {
   others: { cpuS: number; top: { name: string; cpuS: number }[] }
 }
 
-async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled }, traces: { id: string; spans: number }[], round: number): Promise<Drain> {
-  const topic = variant === 'forwarder-thrift' ? TOPIC_THRIFT : TOPIC_OTLP
-  const end = (variant === 'forwarder-thrift' ? filled.thrift : filled.otlp).end
+async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled; jproto?: Filled }, traces: { id: string; spans: number }[], round: number): Promise<Drain> {
+  const jproto = variant.startsWith('forwarder-jproto')
+  const topic = variant === 'forwarder-thrift' ? TOPIC_THRIFT : jproto ? TOPIC_JPROTO : TOPIC_OTLP
+  const end = (variant === 'forwarder-thrift' ? filled.thrift : jproto ? filled.jproto! : filled.otlp).end
   const groupId = `${topic}-${variant}-${round}`
   peers('stop', ['jaeger', 'jaeger-ingester'])
   const kafkaPid = peerPid('kafka')!
@@ -350,7 +373,9 @@ async function drain(variant: VariantId, filled: { thrift: Filled; otlp: Filled 
       await new Promise((r) => setTimeout(r, 100))
     }
     child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/bin.ts'), 'forward', '--brokers', KAFKA, '--topic', topic, '--group', groupId,
-      '--collector', `http://${HOST}:${COLLECTOR_PORT}/api/traces`, '--otlp-endpoint', `http://${HOST}:${OTLP_PORT}/v1/traces`, '--metrics-port', String(FORWARDER_METRICS_PORT)], {
+      '--collector', `http://${HOST}:${COLLECTOR_PORT}/api/traces`, '--otlp-endpoint', `http://${HOST}:${OTLP_PORT}/v1/traces`, '--metrics-port', String(FORWARDER_METRICS_PORT),
+      ...(variant === 'forwarder-otlp-1' || variant === 'forwarder-jproto-1' ? ['--max-post-records', '1'] : []),
+      ...(variant === 'forwarder-otlp' && env.BENCH_MAX_POST_BYTES ? ['--max-post-bytes', env.BENCH_MAX_POST_BYTES] : [])], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
@@ -438,7 +463,9 @@ log(`prefill: ${N} spans to ${TOPIC_THRIFT} (jaeger_thrift) and ${TOPIC_OTLP} (o
 const { traces, ...filled } = await prefill()
 log(`prefill done in ${filled.thrift.seconds.toFixed(1)} s: ${traces.length} traces; thrift ${filled.thrift.records} records ${filled.thrift.bytes} B; otlp ${filled.otlp.records} records ${filled.otlp.bytes} B`)
 if (traces.length >= 200_000) throw new Error(`${traces.length} traces: more than the memory store's max_traces (200000 in scripts/peers.mjs) would evict`)
-const ORDER: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-thrift']
+const ALL_READERS: VariantId[] = ['ingester-otlp', 'forwarder-otlp', 'forwarder-otlp-1', 'forwarder-thrift']
+const ORDER: VariantId[] = READERS_WANTED ? ([...ALL_READERS, 'forwarder-jproto', 'forwarder-jproto-1'] as VariantId[]).filter((v) => READERS_WANTED.includes(v)) : ALL_READERS
+if (ORDER.length === 0) throw new Error(`BENCH_READERS names none of ${ALL_READERS.join(', ')}`)
 const results: Drain[] = []
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order per round so no variant always runs first.
@@ -459,7 +486,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 // The two topics hold ~0.8 KB per span on the broker's disk: delete them (BENCH_KEEP_TOPICS=1 keeps them).
-if (!env.BENCH_KEEP_TOPICS) await admin.deleteTopics({ topics: [TOPIC_THRIFT, TOPIC_OTLP] })
+if (!env.BENCH_KEEP_TOPICS) await admin.deleteTopics({ topics: [TOPIC_THRIFT, TOPIC_OTLP, ...(WITH_JPROTO ? [TOPIC_JPROTO] : [])] })
 await admin.disconnect()
 
 const f1 = (n: number): string => n.toFixed(1)
@@ -494,9 +521,9 @@ ${conditions.line().replace('Jaeger (version unknown)', jaegerName)}
 
 \`. ./.peers-env && npx tsx bench/drain.ts\` — ${ROUNDS} run${ROUNDS > 1 ? 's' : ''} of each reader in one invocation (order rotated per round), really run, not extrapolated.
 
-**Backlog.** The same ${N.toLocaleString('en-US')} spans (deterministic PRNG; ${traces.length.toLocaleString('en-US')} traces of 1–19 spans; baseline.md's reference span: 6 tags, 1 log with 2 fields, CHILD_OF the trace's earlier span; one jaeger-client process \`users-api\` with 4 tags), appended to two KafkaSenders (kafkajs) in one pass, a flush every ${FLUSH_EVERY.toLocaleString('en-US')} spans, every span acked and counted (0 dropped, checked), ${PARTITIONS} partitions per topic (prefill took ${f1(filled.thrift.seconds)} s for both):
+**Backlog.** The same ${N.toLocaleString('en-US')} spans (deterministic PRNG; ${traces.length.toLocaleString('en-US')} traces of 1–19 spans; baseline.md's reference span: 6 tags, 1 log with 2 fields, CHILD_OF the trace's earlier span; one jaeger-client process \`users-api\` with 4 tags), appended to ${filled.jproto ? 'three' : 'two'} KafkaSenders (kafkajs) in one pass, a flush every ${FLUSH_EVERY.toLocaleString('en-US')} spans, every span acked and counted (0 dropped, checked), ${PARTITIONS} partitions per topic (prefill took ${f1(filled.thrift.seconds)} s for ${filled.jproto ? 'all three' : 'both'}):
 ${fmtTopic('jaeger_thrift', TOPIC_THRIFT, filled.thrift)}
-${fmtTopic('otlp_proto', TOPIC_OTLP, filled.otlp)}
+${fmtTopic('otlp_proto', TOPIC_OTLP, filled.otlp)}${filled.jproto ? `\n${fmtTopic('jaeger_proto', TOPIC_JPROTO, filled.jproto)}` : ''}
 
 **Readers**, each into a fresh, empty Jaeger (\`jaeger\` v1.76.0 module binary from scripts/peers.mjs, memory store, max_traces 200000), one at a time with nothing else of this bench running:
 - Jaeger ingester: \`peers start jaeger-ingester\` (kafka receiver → jaeger_storage_exporter, no batch processor, \`message_marking.after: true\`, default fetch settings); the reader and the store are one process.
@@ -518,10 +545,10 @@ ${rows.join('\n')}
 - **Sampled traces exact**: traces read back by id from that Jaeger's query API (\`/api/traces/<id>\`): the first 50, the last 50 and random others; "exact" = the trace holds exactly the spans sent.
 - **Times** are from the reader process's start (/proc starttime: the ingester's Jaeger startup, or the forwarder's Node + tsx start, group join included) to the first poll (every ${POLL_MS} ms) that saw the counter at ${N.toLocaleString('en-US')}, or that saw the group's committed offsets (Kafka admin) at the topic's end offsets. For the forwarder the Jaeger was started (and ready) before the reader; for the ingester its startup is part of the reader's time, hence also "first → last span stored".
 - **CPU**: /proc/<pid>/stat utime + stime of the reader process over its whole life up to the commit (startup included); for the forwarder rows also the Jaeger process over the same span of time. The ingester row's reader CPU includes the storage work the forwarder rows show under Jaeger. Peak RSS: VmHWM.
-- **POSTs**: the forwarder sends each record as one POST (otlp_proto bodies unchanged): ${filled.otlp.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.otlp.records)} spans on average for otlp_proto vs ${filled.thrift.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.thrift.records)} spans for jaeger_thrift. The ingester hands each record to its pipeline, no HTTP.
+- **POSTs**: jaeger_thrift records are one POST each (${filled.thrift.records.toLocaleString('en-US')} POSTs of ${f1(N / filled.thrift.records)} spans on average). otlp_proto records (${filled.otlp.records.toLocaleString('en-US')} of ${f1(N / filled.otlp.records)} spans) are joined: consecutive queued records of a partition go out as one POST (their bytes concatenated, one valid \`TracesData\`), up to 1 MiB and 1000 records; with \`--max-post-records 1\` each record is one POST, as before joining. ${filled.jproto ? ` jaeger_proto records (${filled.jproto.records.toLocaleString('en-US')}, one span each, all of one process) are joined into one Thrift \`Batch\` per POST, within the same limits.` : ''} The POSTs each run made are in the forwarder's own line below. The ingester hands each record to its pipeline, no HTTP.
 - Node only for the forwarder (Deno/Bun not run here).
 - **Other processes' CPU meanwhile**: every process on the machine but this bench's (reader, Jaeger, Kafka broker, the bench itself), from /proc once a second over the same interval — other helpers' tests and benchmarks on the same 2 cores. Largest over all runs: ${otherTop || 'none'}.
 ${results.some((r) => r.forwarderLine) ? `- Forwarder's own count at stop (its log line, every run): ${[...new Set(results.filter((r) => r.forwarderLine).map((r) => `${r.variant}: "${r.forwarderLine}"`))].join('; ')}.\n` : ''}`
-writeFileSync(new URL(`./results/drain-${RUNTIME}.md`, import.meta.url), md)
+writeFileSync(env.BENCH_OUT ?? new URL(`./results/drain-${RUNTIME}.md`, import.meta.url), md)
 process.stdout.write(md)
 process.exit(0)

@@ -40,6 +40,10 @@ Flags (environment variable in brackets; flags win):
   --metrics-host HOST    interface for /metrics [JAEGER_KAFKA_METRICS_HOST] (default 127.0.0.1)
   --request-timeout MS   per-POST timeout [JAEGER_KAFKA_REQUEST_TIMEOUT] (default 10000)
   --in-flight N          POSTs in flight per partition [JAEGER_KAFKA_IN_FLIGHT] (default 4)
+  --max-post-bytes N     bytes one POST of joined otlp_proto / jaeger_proto records may carry
+                         [JAEGER_KAFKA_MAX_POST_BYTES] (default 1048576)
+  --max-post-records N   records one joined POST may carry, 1 = one POST per record
+                         [JAEGER_KAFKA_MAX_POST_RECORDS] (default 1000)
   --session-timeout MS   group session timeout: a crashed forwarder's partitions move to
                          the others after this long [JAEGER_KAFKA_SESSION_TIMEOUT]
                          (default 10000; at least the broker's group.min.session.timeout.ms, 6000)
@@ -74,6 +78,8 @@ const FLAGS = {
   'metrics-host': { type: 'string' },
   'request-timeout': { type: 'string' },
   'in-flight': { type: 'string' },
+  'max-post-bytes': { type: 'string' },
+  'max-post-records': { type: 'string' },
   'session-timeout': { type: 'string' },
   'heartbeat-interval': { type: 'string' },
   'rebalance-timeout': { type: 'string' },
@@ -94,6 +100,8 @@ export function forwardOptions(argv: readonly string[], io: Pick<CliIo, 'env' | 
     otlpEndpoint: (flags['otlp-endpoint'] as string | undefined) ?? env.JAEGER_KAFKA_OTLP_ENDPOINT,
     requestTimeoutMs: positiveInteger('--request-timeout', flags['request-timeout'] ?? env.JAEGER_KAFKA_REQUEST_TIMEOUT),
     maxInFlightPerPartition: positiveInteger('--in-flight', flags['in-flight'] ?? env.JAEGER_KAFKA_IN_FLIGHT),
+    maxPostBytes: positiveInteger('--max-post-bytes', flags['max-post-bytes'] ?? env.JAEGER_KAFKA_MAX_POST_BYTES),
+    maxPostRecords: positiveInteger('--max-post-records', flags['max-post-records'] ?? env.JAEGER_KAFKA_MAX_POST_RECORDS),
     sessionTimeoutMs: positiveInteger('--session-timeout', flags['session-timeout'] ?? env.JAEGER_KAFKA_SESSION_TIMEOUT),
     heartbeatIntervalMs: positiveInteger('--heartbeat-interval', flags['heartbeat-interval'] ?? env.JAEGER_KAFKA_HEARTBEAT_INTERVAL),
     rebalanceTimeoutMs: positiveInteger('--rebalance-timeout', flags['rebalance-timeout'] ?? env.JAEGER_KAFKA_REBALANCE_TIMEOUT),
@@ -140,6 +148,6 @@ export async function runForward(argv: readonly string[], io: CliIo): Promise<nu
   await forwarder.stop()
   await server?.close()
   const m = forwarder.metrics()
-  io.err(`jaeger-kafka forward: stopped after ${m.recordsConsumed} records, ${m.spansForwarded} spans forwarded, ${Object.values(m.deadLettered).reduce((a, b) => a + b, 0)} dead-lettered`)
+  io.err(`jaeger-kafka forward: stopped after ${m.recordsConsumed} records, ${m.spansForwarded} spans forwarded in ${Object.values(m.postsByEncoding).reduce((a, b) => a + b, 0)} POSTs, ${Object.values(m.deadLettered).reduce((a, b) => a + b, 0)} dead-lettered`)
   return 0
 }

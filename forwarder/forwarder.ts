@@ -210,6 +210,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         topic,
         partition,
         maxInFlight: o.maxInFlightPerPartition,
+        limits: { maxBytes: o.maxPostBytes, maxRecords: o.maxPostRecords },
         maxPending: o.maxPendingPerPartition,
         retry: o.retry,
         post: (body, signal, target) => (target === 'otlp' ? otlp : collector).post(body, signal),

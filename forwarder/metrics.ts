@@ -45,6 +45,8 @@ export interface ForwarderMetricsSnapshot {
   spansRejected: number
   /** POSTs by outcome label: HTTP status (`"202"`), `"timeout"`, `"network"`, `"aborted"`. */
   posts: Record<string, number>
+  /** POSTs (any outcome) by the encoding of the records they carried; one POST may carry several records. */
+  postsByEncoding: Record<string, number>
   retries: number
   /** Dead-lettered records by reason. */
   deadLettered: Record<string, number>
@@ -64,7 +66,8 @@ export interface ForwarderMetrics {
   forwarded(topic: string, partition: number, spans: number, encoding?: string): void
   /** Spans the OTLP receiver rejected in a 2xx answer (partial success), by encoding. */
   rejected(encoding: string, spans: number): void
-  post(label: string, seconds: number): void
+  /** One POST's outcome; `encoding` (default `jaeger_thrift`) is that of the records it carried. */
+  post(label: string, seconds: number, encoding?: string): void
   retry(label: string): void
   deadLettered(reason: string): void
   deadLetterError(): void
@@ -96,6 +99,7 @@ export function createForwarderMetrics(): ForwarderMetrics {
   const spansForwarded = registry.counter(`${P}spans_forwarded_total`, 'Spans in records the collector or OTLP receiver accepted (2xx), by record encoding; without the spans an OTLP partial success rejected.', tpe)
   const spansRejected = registry.counter(`${P}spans_rejected_total`, 'Spans an OTLP receiver answered 2xx for but rejected (partial success): dropped, not retried.', ['encoding'])
   const posts = registry.counter(`${P}posts_total`, 'POSTs to the collector by outcome: HTTP status, timeout, network or aborted.', ['status'])
+  const postsByEncoding = registry.counter(`${P}posts_by_encoding_total`, 'POSTs to the collector or OTLP receiver (any outcome) by the encoding of the records they carried; one POST may carry several joined records.', ['encoding'])
   const latency = registry.histogram(`${P}post_duration_seconds`, 'Duration of POSTs to the collector.', POST_LATENCY_BUCKETS)
   const retries = registry.counter(`${P}retries_total`, 'Backoff steps taken after a retryable failure, by the failure (status, timeout, network, dead-letter).', ['cause'])
   const deadLettered = registry.counter(`${P}dead_lettered_total`, 'Records written to the dead-letter topic, by reason.', ['reason'])
@@ -118,6 +122,7 @@ export function createForwarderMetrics(): ForwarderMetrics {
   let source: () => PartitionState[] = () => []
   let spanTotals = { consumed: 0, forwarded: 0, records: 0, recordsForwarded: 0 }
   const byLabel: Record<string, number> = {}
+  const byEncoding: Record<string, number> = {}
   const dlqByReason: Record<string, number> = {}
   const forwardedByEncoding: Record<string, number> = {}
   let rejectedTotal = 0
@@ -157,9 +162,11 @@ export function createForwarderMetrics(): ForwarderMetrics {
       spansRejected.inc({ encoding }, spans)
       rejectedTotal += spans
     },
-    post(label, seconds) {
+    post(label, seconds, encoding = 'jaeger_thrift') {
       posts.inc({ status: label })
+      postsByEncoding.inc({ encoding })
       byLabel[label] = (byLabel[label] ?? 0) + 1
+      byEncoding[encoding] = (byEncoding[encoding] ?? 0) + 1
       if (label !== 'aborted') latency.observe(seconds)
     },
     retry(label) {
@@ -224,6 +231,7 @@ export function createForwarderMetrics(): ForwarderMetrics {
         spansForwardedByEncoding: { ...forwardedByEncoding },
         spansRejected: rejectedTotal,
         posts: { ...byLabel },
+        postsByEncoding: { ...byEncoding },
         retries: totals.retries,
         deadLettered: { ...dlqByReason },
         deadLetterErrors: totals.deadLetterErrors,

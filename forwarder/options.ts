@@ -83,6 +83,15 @@ export interface ForwarderOptions {
    * commits stay contiguous. 1 forwards strictly one record after another.
    */
   maxInFlightPerPartition?: number
+  /**
+   * Body bytes one POST may carry when it joins consecutive `otlp_proto`
+   * records, or `jaeger_proto` records of one process (default 1 MiB; Jaeger's
+   * receivers refuse bodies above 20 MiB). A single larger record is still
+   * POSTed, alone. `jaeger_thrift` records are never joined.
+   */
+  maxPostBytes?: number
+  /** Records one joined POST may carry (default 1000; 1 = one POST per record, as before joining). */
+  maxPostRecords?: number
   /** Fetching of a partition pauses while this many of its records are not committable yet (default 1000). */
   maxPendingPerPartition?: number
   /** kafkajs `partitionsConsumedConcurrently` (default 1: the batch handler only queues records). */
@@ -136,6 +145,8 @@ export interface ResolvedForwarderOptions {
   permanentStatuses: number[]
   fetch?: FetchLike
   maxInFlightPerPartition: number
+  maxPostBytes: number
+  maxPostRecords: number
   maxPendingPerPartition: number
   partitionsConsumedConcurrently: number
   retry: ResolvedForwarderRetry
@@ -161,6 +172,18 @@ export const DEFAULT_GROUP_ID = 'jaeger-kafka-forwarder'
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
+
+/**
+ * Joined POSTs: at most 1 MiB and 1000 records. Jaeger's OTLP/HTTP and
+ * thrift_http receivers (confighttp `max_request_body_size`, collector
+ * v0.140) refuse bodies above 20 MiB. 1 MiB is also what kafkajs fetches per
+ * partition by default (`maxBytesPerPartition`), and a POST joins only
+ * queued records: in the 1M-span drain 4 MiB made no fewer POSTs (313) and
+ * 64 KiB cost ~15% more forwarder CPU per span
+ * (bench/results/drain-post-bytes-node.md).
+ */
+export const DEFAULT_MAX_POST_BYTES = 1024 * 1024
+export const DEFAULT_MAX_POST_RECORDS = 1000
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -246,6 +269,8 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     permanentStatuses,
     maxInFlightPerPartition: positiveInt('maxInFlightPerPartition', options.maxInFlightPerPartition, 4),
+    maxPostBytes: positiveInt('maxPostBytes', options.maxPostBytes, DEFAULT_MAX_POST_BYTES),
+    maxPostRecords: positiveInt('maxPostRecords', options.maxPostRecords, DEFAULT_MAX_POST_RECORDS),
     maxPendingPerPartition: positiveInt('maxPendingPerPartition', options.maxPendingPerPartition, 1000),
     partitionsConsumedConcurrently: positiveInt('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1),
     retry: resolveForwarderRetry(options.retry),

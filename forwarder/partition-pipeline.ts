@@ -8,6 +8,14 @@
  * records go back to the front of the queue, the partition waits out one
  * capped, jittered backoff step (one log line per step), then probes with a
  * single POST before pipelining again. Other partitions are not affected.
+ *
+ * A POST carries one record, or several consecutive queued records joined
+ * into one body (`post-group.ts`: otlp_proto records, jaeger_proto records of
+ * one process), up to `limits`. Every record of a POST shares its fate: all
+ * are committable after a 2xx, all go back to the queue after a retryable
+ * failure. A permanent rejection (400/413/415) of a joined POST says nothing
+ * about which record is bad, so its records are POSTed again one by one, and
+ * only the one rejected alone is dead-lettered.
  * @module
  */
 import { describeError } from '../src/errors.ts'
@@ -22,6 +30,8 @@ import type { ForwarderMetrics, PartitionState } from './metrics.ts'
 import { createOffsetTracker } from './offset-tracker.ts'
 import { validateRecord } from './record.ts'
 import type { ForwardTarget, SpanRecord, Validation } from './record.ts'
+import { canJoin, joinedBody, joinedSize } from './post-group.ts'
+import type { PostLimits, ValidRecord } from './post-group.ts'
 import { Aborted, raceAbort, sleep } from './abortable.ts'
 
 /** What a pipeline needs from the forwarder. */
@@ -30,6 +40,8 @@ export interface PipelineDeps {
   partition: number
   /** POSTs started at once (1 = strictly one after another). */
   maxInFlight: number
+  /** How many consecutive joinable records one POST may carry (default: one record per POST). */
+  limits?: PostLimits
   /** Fetching pauses while this many records are registered but not committable. */
   maxPending: number
   retry: ResolvedForwarderRetry
@@ -85,6 +97,8 @@ interface Item {
    */
   validation?: Validation
   attempts: number
+  /** Set when a joined POST holding this record was rejected as permanent: POST it alone from now on. */
+  alone?: boolean
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0)
@@ -105,6 +119,9 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
   const tracker = createOffsetTracker()
   const queue: Item[] = []
   const inFlight = new Set<Item>()
+  const limits: PostLimits = deps.limits ?? { maxBytes: 0, maxRecords: 1 }
+  // POSTs (or dead-letter writes) running now; `inFlight` counts their records.
+  let running = 0
   const runs = new Set<Promise<void>>()
   const controller = new AbortController()
   let closing = false
@@ -147,22 +164,58 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
   function pump(): void {
     if (closing || backoffTimer !== undefined) return
     const limit = probing ? 1 : deps.maxInFlight
-    while (inFlight.size < limit && queue.length > 0) {
-      const item = queue.shift()!
-      if (validatedUpTo > 0) validatedUpTo--
-      inFlight.add(item)
-      const run = process(item).catch((error) => {
-        // Not expected (process() handles its own failures); keep the record uncommitted.
-        logger.error(`Cannot forward ${where} offset ${item.record.offset}: unexpected ${describeError(error)}`)
-        inFlight.delete(item)
+    while (running < limit && queue.length > 0) {
+      const group = takeGroup()
+      for (const item of group) inFlight.add(item)
+      running++
+      const run = process(group).catch((error) => {
+        // Not expected (process() handles its own failures); keep the records uncommitted.
+        logger.error(`Cannot forward ${where} ${offsets(group)}: unexpected ${describeError(error)}`)
+        for (const item of group) inFlight.delete(item)
       })
       runs.add(run)
       void run.finally(() => {
+        running--
         runs.delete(run)
         checkBackpressure()
         pump()
       })
     }
+  }
+
+  function shiftQueue(): Item {
+    if (validatedUpTo > 0) validatedUpTo--
+    return queue.shift()!
+  }
+
+  /**
+   * The next POST's records: the first queued record, and the queued records
+   * right after it that can join it (valid, same encoding and process, not
+   * marked `alone`), within `limits`. Validates them if `validateAhead()` has
+   * not yet (validation always comes before a POST).
+   */
+  function takeGroup(): Item[] {
+    const first = shiftQueue()
+    const head = validate(first)
+    if (!head.ok || first.alone === true || limits.maxRecords <= 1) return [first]
+    const group = [first]
+    let bytes = head.body.length
+    while (queue.length > 0 && group.length < limits.maxRecords) {
+      const next = queue[0]!
+      if (next.alone === true) break
+      const v = validate(next)
+      if (!v.ok || !canJoin(head, v) || bytes + joinedSize(v) > limits.maxBytes) break
+      bytes += joinedSize(v)
+      group.push(shiftQueue())
+    }
+    return group
+  }
+
+  // "offset 7" or "offsets 7-12 (6 records)", for log lines.
+  function offsets(group: readonly Item[]): string {
+    const first = group[0]!.record.offset
+    if (group.length === 1) return `offset ${first}`
+    return `offsets ${first}-${group[group.length - 1]!.record.offset} (${group.length} records)`
   }
 
   // Where the item's POSTs go, for log lines (validated before any POST).
@@ -178,9 +231,12 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
     probing = false
   }
 
-  function backOff(item: Item, result: PostResult): void {
-    inFlight.delete(item)
-    requeue(item)
+  function backOff(group: readonly Item[], result: PostResult): void {
+    for (const item of group) {
+      inFlight.delete(item)
+      requeue(item)
+    }
+    const item = group[0]!
     // Several POSTs in flight can fail for the same outage: one step, one log line.
     if (backoffTimer !== undefined || closing) return
     step++
@@ -190,12 +246,12 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
     const waiting = queue.length
     if (result.kind === 'config') {
       logger.error(
-        `Cannot forward ${where} offset ${item.record.offset} to ${targetName(item)}: ${result.detail}. ` +
+        `Cannot forward ${where} ${offsets(group)} to ${targetName(item)}: ${result.detail}. ` +
           `This is a configuration error: ${configHint(result.status)}. Records stay in Kafka; retry ${step} in ${seconds(delay)} s`,
       )
     } else {
       logger.warn(
-        `Cannot forward ${where} offset ${item.record.offset} to ${targetName(item)}: ${result.detail}; ` +
+        `Cannot forward ${where} ${offsets(group)} to ${targetName(item)}: ${result.detail}; ` +
           `retry ${step} in ${seconds(delay)} s (partition held, ${waiting} record${waiting === 1 ? '' : 's'} waiting)`,
       )
     }
@@ -259,52 +315,73 @@ export function createPartitionPipeline(deps: PipelineDeps): PartitionPipeline {
     ;(validateTimer as { unref?: () => void }).unref?.()
   }
 
-  async function process(item: Item): Promise<void> {
-    const { record } = item
-    const validation = validate(item)
+  async function process(group: Item[]): Promise<void> {
+    const first = group[0]!
+    const validation = validate(first)
     if (!validation.ok) {
-      if (await deadLetter(item, { reason: validation.reason, message: validation.message, attempts: 0 })) finish(item)
-      inFlight.delete(item)
+      // Invalid records are never joined (takeGroup()): dead-letter this one alone, without a POST.
+      if (await deadLetter(first, { reason: validation.reason, message: validation.message, attempts: 0 })) finish(first)
+      inFlight.delete(first)
       return
     }
-    item.attempts++
-    const result = await deps.post(validation.body, controller.signal, validation.target)
-    metrics.post(result.label, result.seconds)
+    const valid = group.map((item) => item.validation as ValidRecord)
+    for (const item of group) item.attempts++
+    const result = await deps.post(joinedBody(valid), controller.signal, validation.target)
+    metrics.post(result.label, result.seconds, validation.encoding)
     switch (result.kind) {
       case 'success': {
-        inFlight.delete(item)
         // An OTLP partial success: the rejected spans are dropped (a retry would be rejected again).
-        const rejected = Math.min(result.rejectedSpans ?? 0, validation.spanCount)
+        let spans = 0
+        for (const v of valid) spans += v.spanCount
+        const rejected = Math.min(result.rejectedSpans ?? 0, spans)
         if (rejected > 0) {
           metrics.rejected(validation.encoding, rejected)
-          logger.warn(`${targetName(item)} rejected ${rejected} of ${validation.spanCount} spans of ${where} offset ${record.offset} (dropped): ${(result.rejectedMessage ?? '').slice(0, 200)}`)
+          logger.warn(`${targetName(first)} rejected ${rejected} of ${spans} spans of ${where} ${offsets(group)} (dropped): ${(result.rejectedMessage ?? '').slice(0, 200)}`)
         }
-        metrics.forwarded(topic, partition, validation.spanCount - rejected, validation.encoding)
-        finish(item)
+        // The answer does not say which records the rejected spans were in: take them from the first ones, so the totals stay exact.
+        let unassigned = rejected
+        for (let i = 0; i < group.length; i++) {
+          const dropped = Math.min(unassigned, valid[i]!.spanCount)
+          unassigned -= dropped
+          inFlight.delete(group[i]!)
+          metrics.forwarded(topic, partition, valid[i]!.spanCount - dropped, valid[i]!.encoding)
+          finish(group[i]!)
+        }
         recovered()
         return
       }
       case 'aborted':
-        inFlight.delete(item)
+        for (const item of group) inFlight.delete(item)
         return
       case 'permanent': {
         recovered()
-        const info: DeadLetterInfo = { reason: 'collector-rejected', message: result.detail, status: result.status, attempts: item.attempts }
-        if (await deadLetter(item, info)) finish(item)
-        inFlight.delete(item)
+        if (group.length > 1) {
+          // Which record is bad? POST each one alone; only the one rejected alone is dead-lettered.
+          logger.warn(`${targetName(first)} rejected a joined POST of ${where} ${offsets(group)}: ${result.detail.slice(0, 200)}; POSTing them one by one`)
+          for (const item of group) {
+            item.alone = true
+            inFlight.delete(item)
+            requeue(item)
+          }
+          return
+        }
+        const info: DeadLetterInfo = { reason: 'collector-rejected', message: result.detail, status: result.status, attempts: first.attempts }
+        if (await deadLetter(first, info)) finish(first)
+        inFlight.delete(first)
         return
       }
-      case 'retry':
-        if (item.attempts >= deps.retry.maxAttempts) {
+      case 'retry': {
+        const exhausted = group.filter((item) => item.attempts >= deps.retry.maxAttempts)
+        if (exhausted.length < group.length) backOff(group.filter((item) => item.attempts < deps.retry.maxAttempts), result)
+        for (const item of exhausted) {
           const info: DeadLetterInfo = { reason: 'retries-exhausted', message: result.detail, status: result.status, attempts: item.attempts }
           if (await deadLetter(item, info)) finish(item)
           inFlight.delete(item)
-          return
         }
-        backOff(item, result)
         return
+      }
       case 'config':
-        backOff(item, result)
+        backOff(group, result)
         return
     }
   }

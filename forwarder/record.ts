@@ -8,14 +8,16 @@
  * - `otlp_proto`: the record's bytes to the OTLP/HTTP receiver (`/v1/traces`);
  * - `jaeger_proto`: the one span with its process, re-encoded as a Thrift
  *   `Batch` for the collector (both are Jaeger's own model, so nothing is
- *   mapped; see docs/forwarder.md).
+ *   mapped; see docs/forwarder.md). The encoded Thrift `Process` and `Span`
+ *   are kept too, so consecutive records of one process can be joined into
+ *   one `Batch` (`post-group.ts`).
  * @module
  */
 import { describeError } from '../src/errors.ts'
 import { SPAN_ENCODING_HEADER, encodingFromHeader } from '../src/kafka/span-record.ts'
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import { summarizeBatch } from '../src/codec/thrift/jaeger-decode.ts'
-import { encodeBatch } from '../src/codec/thrift/jaeger-encode.ts'
+import { assembleBatch, encodeProcess, encodeSpan } from '../src/codec/thrift/jaeger-encode.ts'
 import { decodeOtlpTraces } from '../src/codec/otlp/otlp-decode.ts'
 import { decodeJaegerProtoSpan } from '../src/codec/jaeger-proto/jaeger-proto-decode.ts'
 
@@ -50,8 +52,16 @@ export type Validation =
       readonly target: ForwardTarget
       /** What to POST: the record's own bytes, or (jaeger_proto) a Thrift Batch holding its span. */
       readonly body: Uint8Array
+      /** jaeger_proto only: the Thrift-encoded `Process` and `Span` the body was assembled from. */
+      readonly thrift?: ThriftParts
     }
   | { readonly ok: false; readonly reason: InvalidReason; readonly message: string }
+
+/** A Thrift `Process` and one `Span`, each encoded on its own (`assembleBatch()` joins them without re-encoding). */
+export interface ThriftParts {
+  readonly process: Uint8Array
+  readonly span: Uint8Array
+}
 
 const utf8 = new TextDecoder()
 
@@ -75,7 +85,7 @@ export function recordEncoding(record: SpanRecord): SpanEncoding | { unknown: st
   return encodingFromHeader(text) ?? { unknown: text }
 }
 
-function decodeValue(encoding: SpanEncoding, value: Uint8Array): { spanCount: number; target: ForwardTarget; body: Uint8Array } {
+function decodeValue(encoding: SpanEncoding, value: Uint8Array): { spanCount: number; target: ForwardTarget; body: Uint8Array; thrift?: ThriftParts } {
   switch (encoding) {
     case 'jaeger_thrift':
       return { spanCount: summarizeBatch(value).spanCount, target: 'collector', body: value }
@@ -87,8 +97,10 @@ function decodeValue(encoding: SpanEncoding, value: Uint8Array): { spanCount: nu
       return { spanCount, target: 'otlp', body: value }
     }
     case 'jaeger_proto': {
-      const { process, span } = decodeJaegerProtoSpan(value)
-      return { spanCount: 1, target: 'collector', body: encodeBatch({ process, spans: [span] }) }
+      const decoded = decodeJaegerProtoSpan(value)
+      // encodeSpan() returns a view into a shared slab: keep a copy.
+      const thrift = { process: encodeProcess(decoded.process), span: encodeSpan(decoded.span).slice() }
+      return { spanCount: 1, target: 'collector', body: assembleBatch({ process: thrift.process, spans: [thrift.span] }), thrift }
     }
   }
 }

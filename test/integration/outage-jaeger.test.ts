@@ -96,7 +96,10 @@ for (const encoding of ['jaeger_thrift', 'otlp_proto'] as const) test(`${encodin
 
     const m = forwarder.metrics()
     assert.equal(m.spansForwarded, TRACES * SPANS_PER_TRACE)
-    assert.equal(accepted(m.posts), stats.batchesDelivered, 'each record was accepted exactly once')
+    assert.equal(m.recordsForwarded, stats.batchesDelivered, 'each record was accepted exactly once')
+    // jaeger_thrift records are one POST each; otlp_proto records queued behind the outage are joined into fewer POSTs.
+    if (encoding === 'jaeger_thrift') assert.equal(accepted(m.posts), stats.batchesDelivered, 'one accepted POST per record')
+    else assert.ok(accepted(m.posts) >= 1 && accepted(m.posts) <= stats.batchesDelivered, `${accepted(m.posts)} accepted POSTs for ${stats.batchesDelivered} records`)
     assert.equal(m.spansForwardedByEncoding[encoding], TRACES * SPANS_PER_TRACE)
     assert.ok(m.retries > 0, 'the forwarder retried during the outage')
     assert.deepEqual(Object.values(m.deadLettered).reduce((a, b) => a + b, 0), 0)
