@@ -298,6 +298,21 @@ export class KafkaSender {
   }
 
   /**
+   * Count one span the caller could not even turn into a `JaegerSpan` (an
+   * OTel span with an invalid id, say) as dropped, reason `encode_error`,
+   * exactly as append() counts a span it cannot encode: the counters,
+   * `onDrop`, the throttled log, and `callback(1, error)`. Never throws.
+   */
+  dropUnconvertible(error: string, operationName?: string, callback?: SenderCallback): void {
+    try {
+      this.counts.appended++
+      this.dropNew(callback, 'encode_error', 0, error, operationName)
+    } catch (thrown) {
+      this.internalError(thrown, callback)
+    }
+  }
+
+  /**
    * jaeger-client Sender: seal the open batch and wait until it and every
    * earlier batch settled (or `flushTimeoutMs` passed). The callback gets the
    * spans of the batch this call sealed: `(n)` delivered or `(n, error)`

@@ -119,9 +119,8 @@ export class KafkaSpanExporter {
   /** Longest one export() waits for acknowledgements. */
   readonly exportTimeoutMs: number
   private readonly logger: Logger
-  private readonly onDrop: ((drop: SpanDrop) => void) | undefined
   private lastResource: OtelResource | undefined
-  private conversionDrops = 0
+  private processSet = false
   private exportsSucceeded = 0
   private exportsFailed = 0
   /** A flush timed out and its spans are still unacknowledged: exports do not wait (see the module doc). */
@@ -146,7 +145,6 @@ export class KafkaSpanExporter {
     senderOptions.flushTimeoutMs = this.exportTimeoutMs
     this.logger = logger ?? nullLogger
     if (logger) senderOptions.logger = logger
-    this.onDrop = onDrop
     if (onDrop) senderOptions.onDrop = onDrop
     this.sender = new KafkaSender(senderOptions)
   }
@@ -175,7 +173,7 @@ export class KafkaSpanExporter {
         if (error !== undefined && numSpans > 0) drops.push(error)
       }
       const list = Array.isArray(spans) ? spans : []
-      for (const span of list) this.append(span, onAppend, drops)
+      for (const span of list) this.append(span, onAppend)
       if (this.waitingForKafka) {
         void this.sender.flush().then((result) => this.flushSettled(result.timedOut))
         drops.push(`Kafka has not acknowledged earlier spans yet; these ${list.length} spans wait in the exporter's buffer (maxBufferedBytes) and will be delivered or counted as dropped`)
@@ -224,39 +222,26 @@ export class KafkaSpanExporter {
   /** A snapshot of the counters: delivered, dropped by reason, buffered, and export outcomes. */
   stats(): KafkaSpanExporterStats {
     const stats = this.sender.stats()
-    // Spans that could not be converted never reached the sender: count them as its encode errors.
-    stats.spansAppended += this.conversionDrops
-    stats.spansDropped.encode_error += this.conversionDrops
     return { ...stats, exportsSucceeded: this.exportsSucceeded, exportsFailed: this.exportsFailed }
   }
 
   // ------------------------------------------------------------- internals
 
-  private append(span: OtelReadableSpan, onAppend: SenderCallback, drops: string[]): void {
+  private append(span: OtelReadableSpan, onAppend: SenderCallback): void {
     let converted
     try {
       converted = fromOtelSpan(span)
       const resource = span.resource
       // One process per sender: a span of another resource switches it (the sender seals what came before).
-      if (resource !== this.lastResource || this.lastResource === undefined) {
+      if (!this.processSet || resource !== this.lastResource) {
         this.sender.setJaegerProcess(fromOtelResource(resource))
         this.lastResource = resource
+        this.processSet = true
       }
     } catch (error) {
-      const message = describeError(error)
-      drops.push(message)
-      this.conversionDrops++
-      safeLog(this.logger, 'error', `jaeger-kafka: dropped span: ${message}`)
-      if (this.onDrop) {
-        const drop: SpanDrop = { reason: 'encode_error', spans: 1, bytes: 0 }
-        const name = (span as { name?: unknown } | undefined)?.name
-        if (typeof name === 'string') drop.operationName = name
-        try {
-          this.onDrop(drop)
-        } catch {
-          // A throwing hook must not affect delivery.
-        }
-      }
+      // Counted where every other drop is: the sender's counters, onDrop, throttled log, onAppend(1, error).
+      const name = (span as { name?: unknown } | null | undefined)?.name
+      this.sender.dropUnconvertible(describeError(error), typeof name === 'string' ? name : undefined, onAppend)
       return
     }
     this.sender.appendSpan(converted, onAppend)

@@ -154,6 +154,11 @@ export function clientSpanFromTracerSpan(span: unknown): Record<string, unknown>
   }
 }
 
+/** An 8-byte id as a bigint; our own zero constant (the high half of every 64-bit trace id, a root's parent) without a conversion. */
+function idOf(bytes: Uint8Array, what: string): bigint {
+  return bytes === ZERO_I64 ? 0n : toI64(bytes, what)
+}
+
 /**
  * Convert a finished jaeger-client `Span` straight into a `JaegerSpan` (for
  * the protobuf encodings, which encode from it): equal to
@@ -161,11 +166,6 @@ export function clientSpanFromTracerSpan(span: unknown): Record<string, unknown>
  * intermediate object. Throws `JaegerKafkaError` `THRIFT_ENCODE` for a value
  * that cannot be encoded (a NaN time, say).
  */
-/** An 8-byte id as a bigint; our own zero constant (the high half of every 64-bit trace id, a root's parent) without a conversion. */
-function idOf(bytes: Uint8Array, what: string): bigint {
-  return bytes === ZERO_I64 ? 0n : toI64(bytes, what)
-}
-
 export function jaegerSpanFromTracerSpan(span: unknown): JaegerSpan {
   const live = span as LiveSpan
   const context = live._spanContext
