@@ -92,6 +92,7 @@ export type {
   SpanDrop,
   FlushResult,
   CloseResult,
+  BatchOutcome,
   KafkaProducer,
   KafkaRecord,
   KafkajsProducerOptions,
@@ -115,6 +116,7 @@ export {
   decodeSpan,
   summarizeBatch,
   traceIdHex,
+  decodeEmitBatch,
   encodeJaegerClientSpan,
   fromJaegerClientSpan,
   fromJaegerClientProcess,
@@ -122,6 +124,7 @@ export {
   SpanRefType,
 } from './src/codec/thrift/index.ts'
 export type {
+  AgentProtocol,
   BatchSummary,
   ClientStats,
   JaegerBatch,

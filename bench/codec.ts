@@ -26,6 +26,7 @@ import {
   fromJaegerClientSpan,
   summarizeBatch,
 } from '../src/codec/thrift/index.ts'
+import { finishReferenceSpan } from './reference-spans.ts'
 
 const SPANS = 100
 const ROUNDS = 7
@@ -63,17 +64,7 @@ async function recordReferenceSpans(): Promise<{ process: Loose; spans: Loose[] 
   )
   const parent = tracer.startSpan('parent')
   for (let i = 0; i < SPANS; i++) {
-    // The reference span: 6 tags (3 strings, an int, a float, a bool), 1 log with 2 fields, a childOf reference.
-    tracer
-      .startSpan('GET /api/v1/users/:id', { references: [jaeger.opentracing.childOf(parent.context())] })
-      .setTag('span.kind', 'server')
-      .setTag('http.method', 'GET')
-      .setTag('http.url', 'http://users/api/v1/users/42')
-      .setTag('http.status_code', 200)
-      .setTag('db.latency_ms', 12.5)
-      .setTag('cache.hit', true)
-      .log({ event: 'cache.lookup', 'user.id': '42' })
-      .finish()
+    finishReferenceSpan(tracer, [jaeger.opentracing.childOf(parent.context())])
   }
   await new Promise<void>((resolve) => tracer.close(resolve))
   return recorded

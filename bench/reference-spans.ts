@@ -40,3 +40,27 @@ export function referenceSpans(count: number): JaegerSpan[] {
     logs: [{ timestamp: T0 + BigInt(i * 1000 + 10), fields: [{ key: 'event', vType: TagType.STRING, vStr: 'cache.lookup' }, { key: 'user.id', vType: TagType.STRING, vStr: '42' }] }],
   }))
 }
+
+/** The part of an OpenTracing tracer (jaeger-client's) that finishReferenceSpan() drives. */
+interface ReferenceTracer {
+  // deno-lint-ignore no-explicit-any
+  startSpan(name: string, options: { references: readonly unknown[] }): any
+}
+
+/**
+ * The same reference span created by a real tracer, as an app would: 6 tags
+ * (3 strings, an int, a float, a bool), 1 log with 2 fields, a childOf
+ * reference (`references`), finished at once.
+ */
+export function finishReferenceSpan(tracer: ReferenceTracer, references: readonly unknown[]): void {
+  tracer
+    .startSpan('GET /api/v1/users/:id', { references })
+    .setTag('span.kind', 'server')
+    .setTag('http.method', 'GET')
+    .setTag('http.url', 'http://users/api/v1/users/42')
+    .setTag('http.status_code', 200)
+    .setTag('db.latency_ms', 12.5)
+    .setTag('cache.hit', true)
+    .log({ event: 'cache.lookup', 'user.id': '42' })
+    .finish()
+}

@@ -16,6 +16,7 @@ import process from 'node:process'
 import { getKafkaSender, initTracer, KafkaReporter, KafkaSender } from '../senders/index.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { parseSpanEncoding } from '../src/kafka/span-record.ts'
+import { finishReferenceSpan } from './reference-spans.ts'
 
 const require = createRequire(import.meta.url)
 // deno-lint-ignore no-explicit-any
@@ -115,17 +116,7 @@ const t0 = now()
 for (let done = 0; done < N; done += CHUNK) {
   for (let i = 0; i < CHUNK; i++) {
     if (TRACE_SPANS > 0 && (done + i) % TRACE_SPANS === 0 && done + i > 0) parentRef = [jaeger.opentracing.childOf(tracer.startSpan('parent').context())]
-    // The reference span: 6 tags (3 strings, an int, a float, a bool), 1 log with 2 fields, a childOf reference.
-    tracer
-      .startSpan('GET /api/v1/users/:id', { references: parentRef })
-      .setTag('span.kind', 'server')
-      .setTag('http.method', 'GET')
-      .setTag('http.url', 'http://users/api/v1/users/42')
-      .setTag('http.status_code', 200)
-      .setTag('db.latency_ms', 12.5)
-      .setTag('cache.hit', true)
-      .log({ event: 'cache.lookup', 'user.id': '42' })
-      .finish()
+    finishReferenceSpan(tracer, parentRef)
   }
   await yieldToIo()
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { concat } from '../support/bytes.ts'
 import { test } from '../support/harness.ts'
 import { ErrorCodes, describeError, isJaegerKafkaError } from '../../src/errors.ts'
 import { BinaryWriter, TType } from '../../src/codec/thrift/binary-writer.ts'
@@ -60,16 +61,6 @@ function checkBatchDecoders(bytes: Uint8Array, label: string): void {
     assert.equal(summary.value.spanCount, full.value.spans.length, label)
   }
   attempt(() => decodeSpan(bytes), label)
-}
-
-function concat(...parts: (Uint8Array | readonly number[])[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    bytes.set(part, at)
-    at += part.length
-  }
-  return bytes
 }
 
 /** Write a struct with `body`, then STOP. */

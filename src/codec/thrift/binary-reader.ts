@@ -7,30 +7,13 @@
  * failure is a `JaegerKafkaError` with code `THRIFT_DECODE`.
  * @module
  */
-import { ErrorCodes, JaegerKafkaError } from '../../errors.ts'
 import { TType } from './binary-writer.ts'
+import { ThriftCursor, decodeError, typeName } from './thrift-cursor.ts'
+import type { MessageHeader, ThriftReader } from './thrift-reader.ts'
 
-/** How deep unknown structs and collections may nest before the input counts as hostile. */
-const MAX_SKIP_DEPTH = 64
-// Up to this many bytes a JS loop beats TextDecoder.decode (call overhead).
-const ASCII_LOOP_MAX = 32
-
-// ignoreBOM keeps a leading U+FEFF in the string instead of silently dropping it.
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
-
-const TYPE_NAMES: Readonly<Record<number, string>> = {
-  [TType.BOOL]: 'BOOL',
-  [TType.BYTE]: 'BYTE',
-  [TType.DOUBLE]: 'DOUBLE',
-  [TType.I16]: 'I16',
-  [TType.I32]: 'I32',
-  [TType.I64]: 'I64',
-  [TType.STRING]: 'STRING',
-  [TType.STRUCT]: 'STRUCT',
-  [TType.MAP]: 'MAP',
-  [TType.SET]: 'SET',
-  [TType.LIST]: 'LIST',
-}
+// Strict TBinaryProtocol message envelopes start with this version word.
+const VERSION_1 = 0x80010000 | 0
+const VERSION_MASK = 0xffff0000 | 0
 
 /** Fewest bytes one value of each type takes on the wire (a struct: its STOP byte). */
 const MIN_SIZE: Readonly<Record<number, number>> = {
@@ -47,38 +30,29 @@ const MIN_SIZE: Readonly<Record<number, number>> = {
   [TType.LIST]: 5,
 }
 
-/** The name of a wire type id, for error messages. */
-export function typeName(type: number): string {
-  return TYPE_NAMES[type] ?? `unknown type ${type}`
-}
-
-/** Throw the decode error every malformed input ends in. */
-export function decodeError(reason: string): never {
-  throw new JaegerKafkaError(ErrorCodes.THRIFT_DECODE, `Cannot decode jaeger.thrift: ${reason}`)
-}
-
 /** A cursor over TBinaryProtocol bytes. */
-export class BinaryReader {
-  private readonly bytes: Uint8Array
-  private readonly data: DataView
-  private pos = 0
-
-  constructor(input: Uint8Array) {
-    if (!(input instanceof Uint8Array)) throw new TypeError('Cannot decode jaeger.thrift: expected a Uint8Array')
-    // A plain Uint8Array view, so slices are copies even when the input is a Buffer.
-    this.bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
-    this.data = new DataView(input.buffer, input.byteOffset, input.byteLength)
+export class BinaryReader extends ThriftCursor implements ThriftReader {
+  /** A field header `type:u8, id:i16` (just the STOP byte at the end of a struct). */
+  fieldBegin(_previousId: number): number {
+    const type = this.u8()
+    if (type !== TType.STOP) this.fieldId = this.i16()
+    return type
   }
 
-  /** Bytes not read yet. */
-  get remaining(): number {
-    return this.bytes.length - this.pos
-  }
-
-  /** One unsigned byte: a field type, list element type or map key/value type. */
-  u8(): number {
-    this.need(1)
-    return this.bytes[this.pos++]!
+  /**
+   * A strict message envelope: `version|type:i32, name:string, seqid:i32`.
+   * The old unversioned form (name first) is refused: no jaeger client writes it.
+   */
+  messageBegin(): MessageHeader {
+    const word = this.i32()
+    if ((word & VERSION_MASK) !== VERSION_1) {
+      const found = `0x${(word >>> 16).toString(16).padStart(4, '0')}`
+      const hint = word >>> 24 === 0x82 ? ' (compact protocol?)' : ''
+      decodeError(`not a strict binary-protocol message: starts with ${found}${hint}, expected 0x8001`)
+    }
+    const name = this.string()
+    const seqId = this.i32()
+    return { name, type: word & 0xff, seqId }
   }
 
   i16(): number {
@@ -115,39 +89,6 @@ export class BinaryReader {
     return this.u8() !== 0
   }
 
-  /** UTF-8 string; invalid sequences decode to U+FFFD. */
-  string(): string {
-    const length = this.length()
-    const bytes = this.bytes
-    const start = this.pos
-    const end = start + length
-    this.pos = end
-    if (length <= ASCII_LOOP_MAX) {
-      let text = ''
-      for (let i = start; i < end; i++) {
-        const byte = bytes[i]!
-        if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end))
-        text += String.fromCharCode(byte)
-      }
-      return text
-    }
-    return utf8.decode(bytes.subarray(start, end))
-  }
-
-  /** Binary as a copy, so the result does not pin or alias the input. */
-  binary(): Uint8Array {
-    const length = this.length()
-    const start = this.pos
-    this.pos += length
-    return this.bytes.slice(start, this.pos)
-  }
-
-  /** Skip a string or binary. */
-  skipString(): void {
-    const length = this.length()
-    this.pos += length
-  }
-
   /**
    * A list header whose element type must be `elemType`; returns the size,
    * checked so that `size` elements fit in the bytes left.
@@ -156,7 +97,7 @@ export class BinaryReader {
     const type = this.u8()
     const size = this.i32()
     if (type !== elemType) decodeError(`${what} is a list of ${typeName(type)}, expected ${typeName(elemType)}`)
-    this.checkCount(size, MIN_SIZE[elemType]!, what)
+    this.checkCount(size, MIN_SIZE[elemType]!, what, this.pos - 4)
     return size
   }
 
@@ -218,40 +159,16 @@ export class BinaryReader {
     const valueSize = valueType === undefined ? 0 : MIN_SIZE[valueType]
     if (elemSize === undefined) decodeError(`collection of ${typeName(elemType)} at byte ${this.pos}`)
     if (valueSize === undefined) decodeError(`map of ${typeName(valueType!)} values at byte ${this.pos}`)
-    this.checkCount(size, elemSize + valueSize, 'collection')
+    this.checkCount(size, elemSize + valueSize, 'collection', this.pos - 4)
     for (let i = 0; i < size; i++) {
       this.skipValue(elemType, depth + 1)
       if (valueType !== undefined) this.skipValue(valueType, depth + 1)
     }
   }
 
-  /** A string/binary length, checked against the bytes left. */
-  private length(): number {
+  /** A string/binary length (`len:i32`), checked against the bytes left. */
+  protected length(): number {
     const length = this.i32()
-    if (length < 0) decodeError(`negative length ${length} at byte ${this.pos - 4}`)
-    this.need(length)
-    return length
-  }
-
-  private checkCount(size: number, elemSize: number, what: string): void {
-    if (size < 0) decodeError(`${what} has negative size ${size} at byte ${this.pos - 4}`)
-    if (size * elemSize > this.remaining) {
-      decodeError(`${what} claims ${size} elements at byte ${this.pos - 4}, only ${this.remaining} bytes left`)
-    }
-  }
-
-  private checkDepth(depth: number): void {
-    if (depth >= MAX_SKIP_DEPTH) decodeError(`unknown fields nest deeper than ${MAX_SKIP_DEPTH} at byte ${this.pos}`)
-  }
-
-  private skipBytes(count: number): void {
-    this.need(count)
-    this.pos += count
-  }
-
-  private need(count: number): void {
-    if (count > this.bytes.length - this.pos) {
-      decodeError(`truncated at byte ${this.pos}: need ${count} bytes, ${this.bytes.length - this.pos} left`)
-    }
+    return this.checkedLength(length, this.pos - 4)
   }
 }

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * jaeger.thrift decoder (TBinaryProtocol) into the plain types of
- * `jaeger-types.ts`. Like thriftrw it takes fields in any order, skips unknown
- * field ids of any valid type, enforces required fields, and rejects a known
+ * jaeger.thrift decoder into the plain types of `jaeger-types.ts`, over a
+ * `ThriftReader` (TBinaryProtocol here; TCompactProtocol for agent datagrams).
+ * Like thriftrw it takes fields in any order, skips unknown field ids of any
+ * valid type, enforces required fields, and rejects a known
  * field id with the wrong wire type or an enum value outside the IDL. Every
  * failure is a `JaegerKafkaError` with code `THRIFT_DECODE`.
  * @module
  */
-import { BinaryReader, decodeError, typeName } from './binary-reader.ts'
+import { BinaryReader } from './binary-reader.ts'
 import { TType } from './binary-writer.ts'
+import { decodeError, typeName } from './thrift-cursor.ts'
+import type { ThriftReader } from './thrift-reader.ts'
 import type {
   ClientStats,
   JaegerBatch,
@@ -106,7 +109,7 @@ function checkRequired(struct: StructSpec, seen: number): void {
 }
 
 /** Read a Tag; with `keep` false it is validated only and undefined is returned. */
-function readTag(reader: BinaryReader, keep: boolean): JaegerTag | undefined {
+function readTag(reader: ThriftReader, keep: boolean): JaegerTag | undefined {
   let seen = 0
   let key = ''
   let vType = 0
@@ -115,8 +118,9 @@ function readTag(reader: BinaryReader, keep: boolean): JaegerTag | undefined {
   let vBool: boolean | undefined
   let vLong: bigint | undefined
   let vBinary: Uint8Array | undefined
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(TAG, id, type)) {
       reader.skip(type)
       continue
@@ -162,7 +166,7 @@ function readTag(reader: BinaryReader, keep: boolean): JaegerTag | undefined {
 }
 
 /** Read a list<Tag>; with `keep` false the tags are validated only and the list is empty. */
-function readTags(reader: BinaryReader, what: string, keep: boolean): JaegerTag[] {
+function readTags(reader: ThriftReader, what: string, keep: boolean): JaegerTag[] {
   const size = reader.list(TType.STRUCT, what)
   const tags: JaegerTag[] = []
   for (let i = 0; i < size; i++) {
@@ -172,12 +176,13 @@ function readTags(reader: BinaryReader, what: string, keep: boolean): JaegerTag[
   return tags
 }
 
-function readLog(reader: BinaryReader, keep: boolean): JaegerLog {
+function readLog(reader: ThriftReader, keep: boolean): JaegerLog {
   let seen = 0
   let timestamp = 0n
   let fields: JaegerTag[] = []
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(LOG, id, type)) {
       reader.skip(type)
       continue
@@ -190,14 +195,15 @@ function readLog(reader: BinaryReader, keep: boolean): JaegerLog {
   return { timestamp, fields }
 }
 
-function readSpanRef(reader: BinaryReader): JaegerSpanRef {
+function readSpanRef(reader: ThriftReader): JaegerSpanRef {
   let seen = 0
   let refType = 0
   let traceIdLow = 0n
   let traceIdHigh = 0n
   let spanId = 0n
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(SPAN_REF, id, type)) {
       reader.skip(type)
       continue
@@ -224,7 +230,7 @@ function readSpanRef(reader: BinaryReader): JaegerSpanRef {
 }
 
 /** Read a Span; with `keep` false its tags and logs are validated but not materialised. */
-function readSpan(reader: BinaryReader, keep: boolean): JaegerSpan {
+function readSpan(reader: ThriftReader, keep: boolean): JaegerSpan {
   let seen = 0
   let traceIdLow = 0n
   let traceIdHigh = 0n
@@ -237,8 +243,9 @@ function readSpan(reader: BinaryReader, keep: boolean): JaegerSpan {
   let duration = 0n
   let tags: JaegerTag[] | undefined
   let logs: JaegerLog[] | undefined
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(SPAN, id, type)) {
       reader.skip(type)
       continue
@@ -294,12 +301,13 @@ function readSpan(reader: BinaryReader, keep: boolean): JaegerSpan {
   return span
 }
 
-function readProcess(reader: BinaryReader, keep: boolean): JaegerProcess {
+function readProcess(reader: ThriftReader, keep: boolean): JaegerProcess {
   let seen = 0
   let serviceName = ''
   let tags: JaegerTag[] | undefined
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(PROCESS, id, type)) {
       reader.skip(type)
       continue
@@ -314,13 +322,14 @@ function readProcess(reader: BinaryReader, keep: boolean): JaegerProcess {
   return process
 }
 
-function readClientStats(reader: BinaryReader): ClientStats {
+function readClientStats(reader: ThriftReader): ClientStats {
   let seen = 0
   let fullQueueDroppedSpans = 0n
   let tooLargeDroppedSpans = 0n
   let failedToEmitSpans = 0n
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(CLIENT_STATS, id, type)) {
       reader.skip(type)
       continue
@@ -335,14 +344,20 @@ function readClientStats(reader: BinaryReader): ClientStats {
   return { fullQueueDroppedSpans, tooLargeDroppedSpans, failedToEmitSpans }
 }
 
-function readBatch(reader: BinaryReader, keep: boolean): JaegerBatch {
+/**
+ * Read a Batch struct from `reader` (either protocol); with `keep` false its
+ * tags and logs are validated but not materialised. Does not check for
+ * trailing bytes: the caller knows what may follow.
+ */
+export function readBatch(reader: ThriftReader, keep: boolean): JaegerBatch {
   let seen = 0
   let process: JaegerProcess = { serviceName: '' }
   let spans: JaegerSpan[] = []
   let seqNo: bigint | undefined
   let stats: ClientStats | undefined
-  for (let type = reader.u8(); type !== TType.STOP; type = reader.u8()) {
-    const id = reader.i16()
+  let id = 0
+  for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
+    id = reader.fieldId
     if (!isKnownField(BATCH, id, type)) {
       reader.skip(type)
       continue
@@ -367,14 +382,14 @@ function readBatch(reader: BinaryReader, keep: boolean): JaegerBatch {
     }
   }
   checkRequired(BATCH, seen)
-  checkEnd(reader, 'Batch')
   const batch: JaegerBatch = { process, spans }
   if (seqNo !== undefined) batch.seqNo = seqNo
   if (stats !== undefined) batch.stats = stats
   return batch
 }
 
-function checkEnd(reader: BinaryReader, struct: string): void {
+/** Refuse bytes after the last struct of the input. */
+export function checkEnd(reader: ThriftReader, struct: string): void {
   if (reader.remaining !== 0) decodeError(`${reader.remaining} trailing bytes after the ${struct}`)
 }
 
@@ -384,7 +399,10 @@ function checkEnd(reader: BinaryReader, struct: string): void {
  * exactly one valid Batch, trailing bytes included.
  */
 export function decodeBatch(bytes: Uint8Array): JaegerBatch {
-  return readBatch(new BinaryReader(bytes), true)
+  const reader = new BinaryReader(bytes)
+  const batch = readBatch(reader, true)
+  checkEnd(reader, 'Batch')
+  return batch
 }
 
 /** Decode one complete `Span` struct (as encodeSpan() writes it); throws `THRIFT_DECODE`. */
@@ -408,7 +426,9 @@ export interface BatchSummary {
  * and logs, and report its service, span count and trace ids.
  */
 export function summarizeBatch(bytes: Uint8Array): BatchSummary {
-  const batch = readBatch(new BinaryReader(bytes), false)
+  const reader = new BinaryReader(bytes)
+  const batch = readBatch(reader, false)
+  checkEnd(reader, 'Batch')
   const traceIds = new Set<string>()
   for (const span of batch.spans) traceIds.add(traceIdHex(span.traceIdHigh, span.traceIdLow))
   return { serviceName: batch.process.serviceName, spanCount: batch.spans.length, traceIds: [...traceIds] }
