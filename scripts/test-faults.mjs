@@ -27,6 +27,8 @@ const FILES = [
   'test/unit/carriers-fuzz.test.ts', // 5 carrier fuzzing (no result line)
   'test/integration/faults-shutdown.test.ts', // 6 shutdown
   'test/integration/faults-slow-jaeger.test.ts', // 7 slow Jaeger
+  'test/integration/faults-spool-restart.test.ts', // 8 sender spool across SIGKILL (issue 13)
+  'test/integration/faults-agent-spool.test.ts', // 9 agent spool: outage, agent SIGKILL, cap (issue 13)
 ].filter((f) => !only || f.includes(only))
 
 const require = createRequire(import.meta.url)

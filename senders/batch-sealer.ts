@@ -55,6 +55,15 @@ const MAX_RECORDS_PER_CALL = 1000
 /** A sealed batch of the sender. */
 export type Batch = SealedBatch<BatchReport>
 
+/** A sealer's process and open spans, set aside by detach() while another process's spans are sealed. */
+export interface DetachedState {
+  processBytes: Uint8Array | undefined
+  format: TraceRecordFormat | undefined
+  openParts: Uint8Array[]
+  openSpans: EncodedSpan[]
+  openBytes: number
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
@@ -134,6 +143,27 @@ export class BatchSealer {
     this.processBytes = bytes
     this.format = format
     this.overhead = batchEncodedSize(bytes.length, 0, true, true)
+  }
+
+  /** Set the process and the open spans aside (the sealer is then empty, without a process); reattach() puts them back. */
+  detach(): DetachedState {
+    const state: DetachedState = { processBytes: this.processBytes, format: this.format, openParts: this.openParts, openSpans: this.openSpans, openBytes: this.openBytes }
+    this.processBytes = undefined
+    this.format = undefined
+    this.openParts = []
+    this.openSpans = []
+    this.openBytes = 0
+    return state
+  }
+
+  /** Put back what detach() set aside; what is open now (nothing after a seal) is discarded. */
+  reattach(state: DetachedState): void {
+    this.openParts = state.openParts
+    this.openSpans = state.openSpans
+    this.openBytes = state.openBytes
+    this.format = state.format
+    this.processBytes = state.processBytes
+    this.overhead = batchEncodedSize(state.processBytes?.length ?? 0, 0, true, true)
   }
 
   /** Largest encoded span that fits in a record on its own. */

@@ -16,7 +16,7 @@ export { kafkaConfigFromEnv, KAFKA_ENV } from './kafka-config.ts'
 export type { KafkaReporterConfig, KafkaReporterKind } from './kafka-config.ts'
 export { provideModule } from './runtime-require.ts'
 export { DROP_REASONS } from './sender-types.ts'
-export type { SenderCallback, DropReason, SpanDrop, KafkaSenderStats, FlushResult, CloseResult } from './sender-types.ts'
+export type { SenderCallback, DropReason, SpanDrop, KafkaSenderStats, FlushResult, CloseResult, BatchOutcome } from './sender-types.ts'
 export type { MetricsFactory, Counter, Gauge } from './metrics.ts'
 export type { RetryOptions } from '../src/retry.ts'
 /** @deprecated The same shape as `RetryOptions` (the name before 0.2). */
@@ -34,3 +34,7 @@ export {
   SPAN_COUNT_HEADER,
   DEFAULT_SPAN_TOPIC,
 } from '../src/kafka/span-record.ts'
+export { createSpoolingProducer, DEFAULT_REPLAY_MAX_BYTES, DEFAULT_REPLAY_MAX_FRAMES } from './spool/spooling-producer.ts'
+export type { SpoolingProducer, SpoolingProducerOptions, SpoolingStats, SpoolingMode } from './spool/spooling-producer.ts'
+export { SPOOL_DROP_REASONS } from './spool/span-spool.ts'
+export type { SpanSpool, SpoolEntry, SpoolStats, SpoolCount, SpoolDropReason } from './spool/span-spool.ts'

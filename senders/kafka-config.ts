@@ -17,6 +17,7 @@ import { requireOptional } from './runtime-require.ts'
 import type { ConfluentModuleLike } from '../src/kafka/confluent.ts'
 import type { Logger } from '../src/kafka/logger.ts'
 import type { KafkaSenderOptions } from './kafka-sender.ts'
+import type { SenderSpoolOptions } from './spool/sender-spool.ts'
 
 /** Which reporter `initTracer()` puts in front of the sender. */
 export type KafkaReporterKind = 'remote' | 'kafka'
@@ -60,6 +61,10 @@ export interface KafkaReporterConfig {
   flushTimeoutMs?: number
   closeTimeoutMs?: number
   retry?: RetryOptions
+  /** Disk spool directory (see `KafkaSenderOptions.spoolDir`; needs `node:fs`). */
+  spoolDir?: string
+  /** Spool tuning (see `KafkaSenderOptions.spool`). */
+  spool?: SenderSpoolOptions
   /**
    * `kafka` (default): KafkaReporter, same contract and counters as
    * RemoteReporter, ~2 µs/span cheaper, flush timer unref'd; `remote`:
@@ -90,6 +95,9 @@ export const KAFKA_ENV = {
   FLUSH_TIMEOUT: 'JAEGER_KAFKA_FLUSH_TIMEOUT',
   CLOSE_TIMEOUT: 'JAEGER_KAFKA_CLOSE_TIMEOUT',
   REPORTER: 'JAEGER_KAFKA_REPORTER',
+  SPOOL_DIR: 'JAEGER_KAFKA_SPOOL_DIR',
+  SPOOL_MAX_BYTES: 'JAEGER_KAFKA_SPOOL_MAX_BYTES',
+  SPOOL_FSYNC: 'JAEGER_KAFKA_SPOOL_FSYNC',
 } as const
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -205,6 +213,18 @@ export function kafkaConfigFromEnv(env: Env, readFile: (path: string, variable: 
   if (flushTimeoutMs !== undefined) config.flushTimeoutMs = flushTimeoutMs
   const closeTimeoutMs = integer(env, KAFKA_ENV.CLOSE_TIMEOUT)
   if (closeTimeoutMs !== undefined) config.closeTimeoutMs = closeTimeoutMs
+  const spoolDir = value(env, KAFKA_ENV.SPOOL_DIR)
+  if (spoolDir !== undefined) config.spoolDir = spoolDir
+  const spoolMaxBytes = integer(env, KAFKA_ENV.SPOOL_MAX_BYTES)
+  const spoolFsync = value(env, KAFKA_ENV.SPOOL_FSYNC)?.toLowerCase()
+  if (spoolFsync !== undefined && spoolFsync !== 'always' && spoolFsync !== 'interval' && spoolFsync !== 'never') {
+    throw new RangeError(`${KAFKA_ENV.SPOOL_FSYNC} must be always, interval or never, got "${spoolFsync}"`)
+  }
+  if (spoolMaxBytes !== undefined || spoolFsync !== undefined) {
+    config.spool = {}
+    if (spoolMaxBytes !== undefined) config.spool.maxBytes = spoolMaxBytes
+    if (spoolFsync !== undefined) config.spool.fsync = spoolFsync
+  }
   const reporter = value(env, KAFKA_ENV.REPORTER)?.toLowerCase()
   if (reporter !== undefined) {
     if (reporter !== 'remote' && reporter !== 'kafka') throw new RangeError(`${KAFKA_ENV.REPORTER} must be remote or kafka, got "${reporter}"`)
@@ -269,5 +289,7 @@ export function senderOptionsFromConfig(config: KafkaReporterConfig, loaders: Cl
   if (config.flushTimeoutMs !== undefined) options.flushTimeoutMs = config.flushTimeoutMs
   if (config.closeTimeoutMs !== undefined) options.closeTimeoutMs = config.closeTimeoutMs
   if (config.retry !== undefined) options.retry = config.retry
+  if (config.spoolDir !== undefined) options.spoolDir = config.spoolDir
+  if (config.spool !== undefined) options.spool = config.spool
   return options
 }

@@ -45,10 +45,13 @@ import type { FlushWaiter } from './flush-waiters.ts'
 import { reporterMetrics } from './metrics.ts'
 import type { MetricsFactory, ReporterMetrics } from './metrics.ts'
 import { DROP_REASONS } from './sender-types.ts'
-import type { CloseResult, DropReason, FlushResult, KafkaSenderStats, SenderCallback, SpanDrop } from './sender-types.ts'
+import type { BatchOutcome, CloseResult, DropReason, FlushResult, KafkaSenderStats, SenderCallback, SpanDrop } from './sender-types.ts'
 import { encodeSpanPart, encodeTraceSpan } from './trace-records.ts'
 import type { EncodedSpan, TraceEncoding } from './trace-records.ts'
 import { trimSpan } from './trim-span.ts'
+import { spoolSenderProducer } from './spool/sender-spool.ts'
+import type { SenderSpoolOptions } from './spool/sender-spool.ts'
+import type { SpoolingProducer } from './spool/spooling-producer.ts'
 
 /**
  * Default record size limit: the broker's `message.max.bytes` is 1048588 and
@@ -98,9 +101,21 @@ export interface KafkaSenderOptions {
   metrics?: MetricsFactory
   /** Called for every drop (after the counters are updated). */
   onDrop?: (drop: SpanDrop) => void
+  /**
+   * A directory for the disk spool (Node, Deno, Bun: needs `node:fs`): batches
+   * Kafka cannot take are written there and replayed in order when it is back,
+   * also after a restart with the same directory. A batch then counts as
+   * delivered once it is on the broker or in the spool (see docs/sender.md, "Spool").
+   */
+  spoolDir?: string
+  /** Tuning of the spool in `spoolDir`. */
+  spool?: SenderSpoolOptions
 }
 
 const LOG_INTERVAL_MS = 10_000
+
+/** Count spans dropped before they reached a record: (reason, spans, bytes, error, operationName?). */
+type DropFn = (reason: DropReason, spans: number, bytes: number, error: string, operationName?: string) => void
 
 function positiveInteger(value: unknown, name: string, min = 1): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`\`${name}\` must be an integer >= ${min}, got ${String(value)}`)
@@ -147,6 +162,9 @@ export class KafkaSender {
   /** Brand: `instanceof` and `isKafkaSender()` work across ESM/CJS copies of the package. */
   readonly [SENDER_BRAND] = true
   private readonly producer: KafkaProducer
+  /** The producer wrapped with the spool (`spoolDir`). */
+  private readonly spooling: SpoolingProducer | undefined
+  private readonly drainOnCloseMs: number
   private readonly topic: string
   private readonly logger: Logger
   private readonly metrics: ReporterMetrics
@@ -180,6 +198,10 @@ export class KafkaSender {
     } else {
       throw new TypeError('KafkaSender needs `producer` (a KafkaProducer) or `kafka` (kafkajs options such as `{ brokers }`)')
     }
+    if (options.spoolDir !== undefined) {
+      this.spooling = spoolSenderProducer(this.producer, options.spoolDir, options.spool ?? {}, this.logger, options.retry)
+      this.producer = this.spooling
+    }
     this.topic = options.topic ?? DEFAULT_SPAN_TOPIC
     if (typeof this.topic !== 'string' || this.topic.length === 0) throw new TypeError('`topic` must be a non-empty string')
     const maxMessageBytes = positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
@@ -188,6 +210,7 @@ export class KafkaSender {
     const maxInFlight = positiveInteger(options.maxInFlightBatches ?? this.producer.maxInFlight ?? 4, 'maxInFlightBatches')
     this.flushTimeoutMs = nonNegativeNumber(options.flushTimeoutMs ?? 5_000, 'flushTimeoutMs')
     this.closeTimeoutMs = nonNegativeNumber(options.closeTimeoutMs ?? 10_000, 'closeTimeoutMs')
+    this.drainOnCloseMs = nonNegativeNumber(options.spool?.drainOnCloseMs ?? this.closeTimeoutMs, 'spool.drainOnCloseMs')
     this.disconnectOnClose = options.disconnectOnClose ?? this.producer.ownsClient ?? false
     this.metrics = reporterMetrics(options.metrics)
     this.onDrop = options.onDrop
@@ -313,6 +336,69 @@ export class KafkaSender {
   }
 
   /**
+   * Send the spans of one received Batch (what the agent gets in a UDP
+   * datagram or an HTTP body) under their own `process`, not the sender's.
+   * The open batch of other appends is sealed first (under its process); these
+   * spans go into their own record(s), several only beyond `maxMessageBytes`.
+   * Resolves once every record they went into settled: `delivered` the spans
+   * the broker acknowledged (or a spooling producer holds), `dropped` the rest,
+   * each counted by reason like append() (counters, `onDrop`, log). A span
+   * that cannot be encoded is dropped alone (`encode_error`); an invalid
+   * process drops the batch. Never rejects, never throws.
+   */
+  sendBatch(process: JaegerProcess, spans: readonly JaegerSpan[]): Promise<BatchOutcome> {
+    return new Promise<BatchOutcome>((resolve) => {
+      let total = 0
+      let firstError: string | undefined
+      const dropSpan = (reason: DropReason, spanCount: number, bytes: number, error: string, operationName?: string): void => {
+        firstError ??= error
+        this.countDrop(reason, spanCount, bytes, error, operationName)
+      }
+      try {
+        total = Array.isArray(spans) ? spans.length : 0
+        this.counts.appended += total
+        if (total === 0) return resolve({ delivered: 0, dropped: 0 })
+        if (this.closed) {
+          dropSpan('closed', total, 0, 'Cannot send: the sender is closed')
+          return resolve({ delivered: 0, dropped: total, error: firstError as string })
+        }
+        let processBytes: Uint8Array
+        let format: ReturnType<BatchSealer['formatFor']>
+        try {
+          processBytes = encodeProcess(process)
+          format = this.sealer.formatFor(process)
+        } catch (error) {
+          dropSpan('encode_error', total, 0, `Cannot encode the batch's process: ${describeError(error)}`)
+          return resolve({ delivered: 0, dropped: total, error: firstError as string })
+        }
+        // Other appends' spans belong to the sender's process: sealed (or, without a process yet, set aside) first.
+        this.seal({ kind: 'none', pending: 0, delivered: 0, dropped: 0 })
+        const others = this.sealer.detach()
+        // pending starts at 1 while spans are still being added, so the report cannot complete early
+        // (a batch can be dropped synchronously while it is enqueued, e.g. buffer_full).
+        const report: BatchReport = { kind: 'none', pending: 1, delivered: 0, dropped: 0 }
+        const complete = (): void => {
+          const dropped = total - report.delivered
+          resolve(dropped === 0 ? { delivered: report.delivered, dropped: 0 } : { delivered: report.delivered, dropped, error: report.error ?? firstError ?? 'Cannot deliver: spans were dropped' })
+        }
+        report.onComplete = complete
+        try {
+          this.sealer.setProcess(processBytes, format)
+          for (const span of spans) this.addBatchSpan(span, report, dropSpan)
+          this.seal(report)
+        } finally {
+          this.sealer.reattach(others)
+        }
+        report.pending--
+        if (report.pending === 0) complete()
+      } catch (error) {
+        safeLog(this.logger, 'error', `jaeger-kafka: sendBatch failed unexpectedly: ${describeError(error)}`)
+        resolve({ delivered: 0, dropped: total, error: `Unexpected sender error: ${describeError(error)}` })
+      }
+    })
+  }
+
+  /**
    * jaeger-client Sender: seal the open batch and wait until it and every
    * earlier batch settled (or `flushTimeoutMs` passed). The callback gets the
    * spans of the batch this call sealed: `(n)` delivered or `(n, error)`
@@ -376,6 +462,7 @@ export class KafkaSender {
       bufferedBatches: this.queue.size,
       inFlightBatches: this.queue.inFlightCount,
       maxMessageBytes: this.sealer.maxMessageBytes,
+      ...(this.spooling && { spool: this.spooling.spoolStats() }),
     }
   }
 
@@ -397,6 +484,30 @@ export class KafkaSender {
     this.sealer.setProcess(bytes, format)
   }
 
+  /** sendBatch(): encode one span of the batch (trimmed if too large) and add it to the open batch, sealing into `report` when full. */
+  private addBatchSpan(span: JaegerSpan, report: BatchReport, drop: DropFn): void {
+    const encoding = this.sealer.traceEncoding
+    const encode = encoding === undefined ? encodeSpan : (s: JaegerSpan) => encodeSpanPart(encoding, s)
+    let bytes: Uint8Array
+    try {
+      bytes = encode(span)
+    } catch (error) {
+      return drop('encode_error', 1, 0, `Cannot encode span: ${describeError(error)}`, operationNameOf(span))
+    }
+    let structured = span
+    if (bytes.length > this.sealer.maxSpanBytes()) {
+      const trimmed = this.trim(bytes.length, () => span, drop, encode)
+      if (!trimmed) return
+      bytes = trimmed.bytes
+      structured = trimmed.span
+    }
+    const encoded = encoding === undefined ? undefined : encodeTraceSpan(encoding, structured, bytes)
+    const length = encoded ? encoded.bytes.length : bytes.length
+    if (this.sealer.wouldOverflow(length)) this.seal(report)
+    if (encoded) this.sealer.addSpan(encoded)
+    else this.sealer.add(bytes)
+  }
+
   /** Protobuf encodings: encode `span` once, in the records' encoding, and add it (trimmed if it is too large). */
   private addTraceSpan(encoding: TraceEncoding, span: JaegerSpan, callback: SenderCallback | undefined): void {
     let bytes: Uint8Array
@@ -409,7 +520,7 @@ export class KafkaSender {
     if (bytes.length <= this.sealer.maxSpanBytes()) {
       encoded = encodeTraceSpan(encoding, span, bytes)
     } else {
-      const trimmed = this.trim(bytes.length, () => span, callback, (s) => encodeSpanPart(encoding, s))
+      const trimmed = this.trim(bytes.length, () => span, this.dropFor(callback), (s) => encodeSpanPart(encoding, s))
       if (!trimmed) return
       encoded = encodeTraceSpan(encoding, trimmed.span, trimmed.bytes)
     }
@@ -420,7 +531,7 @@ export class KafkaSender {
 
   private addEncoded(bytes: Uint8Array, structured: () => JaegerSpan, callback: SenderCallback | undefined): void {
     if (bytes.length > this.sealer.maxSpanBytes()) {
-      const trimmed = this.trim(bytes.length, structured, callback)
+      const trimmed = this.trim(bytes.length, structured, this.dropFor(callback))
       if (!trimmed) return
       bytes = trimmed.bytes
     }
@@ -433,7 +544,7 @@ export class KafkaSender {
    * The span of `original` bytes (over maxSpanBytes()) trimmed and encoded
    * with `encode` (default: Thrift), or undefined after counting the drop.
    */
-  private trim(original: number, structured: () => JaegerSpan, callback: SenderCallback | undefined, encode?: (span: JaegerSpan) => Uint8Array): { bytes: Uint8Array; span: JaegerSpan } | undefined {
+  private trim(original: number, structured: () => JaegerSpan, drop: DropFn, encode?: (span: JaegerSpan) => Uint8Array): { bytes: Uint8Array; span: JaegerSpan } | undefined {
     const maxSpan = this.sealer.maxSpanBytes()
     let trimmed: ReturnType<typeof trimSpan>
     let operationName: string | undefined
@@ -445,7 +556,7 @@ export class KafkaSender {
       trimmed = undefined
     }
     if (!trimmed) {
-      this.dropNew(callback, 'too_large', original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
+      drop('too_large', 1, original, `Cannot send span "${operationName ?? '?'}": ${original} bytes exceed the ${maxSpan}-byte limit even without logs and tags`, operationName)
       return undefined
     }
     this.counts.trimmed++
@@ -530,11 +641,21 @@ export class KafkaSender {
   }
 
   private dropNew(callback: SenderCallback | undefined, reason: DropReason, bytes: number, error: string, operationName: string | undefined): void {
-    this.counts.dropped[reason]++
-    const drop: SpanDrop = { reason, spans: 1, bytes }
-    if (operationName !== undefined) drop.operationName = operationName
-    this.notifyDrop(drop, `jaeger-kafka: dropped span: ${error}`)
+    this.countDrop(reason, 1, bytes, error, operationName)
     this.reportOutcome('append', callback, 0, 1, error)
+  }
+
+  /** A DropFn that reports one span's drop to `callback` (append's way). */
+  private dropFor(callback: SenderCallback | undefined): DropFn {
+    return (reason, _spans, bytes, error, operationName) => this.dropNew(callback, reason, bytes, error, operationName)
+  }
+
+  /** Count `spans` spans never sealed into a record as dropped: counters, onDrop, throttled log. */
+  private countDrop(reason: DropReason, spans: number, bytes: number, error: string, operationName?: string): void {
+    this.counts.dropped[reason] += spans
+    const drop: SpanDrop = { reason, spans, bytes }
+    if (operationName !== undefined) drop.operationName = operationName
+    this.notifyDrop(drop, spans === 1 ? `jaeger-kafka: dropped span: ${error}` : `jaeger-kafka: dropped ${spans} spans: ${error}`)
   }
 
   private notifyDrop(drop: SpanDrop, message: string): void {
@@ -572,6 +693,8 @@ export class KafkaSender {
     }
     this.queue.stop()
     this.waiters.check()
+    // Spooled batches are safe on disk: replay gets drainOnCloseMs while Kafka takes them, the rest waits for the next start.
+    if (this.spooling) await this.spooling.close({ drainTimeoutMs: this.drainOnCloseMs })
     if (this.disconnectOnClose) {
       const disconnected = await withTimeout(
         attempt(() => this.producer.disconnect()).catch((error: unknown) => safeLog(this.logger, 'error', `jaeger-kafka: disconnect failed: ${describeError(error)}`)),

@@ -4,6 +4,7 @@
  * statistics and the results of `flush()` and `close()`.
  * @module
  */
+import type { SpoolingStats } from './spool/spooling-producer.ts'
 
 /**
  * jaeger-client's sender callback: `numSpans` spans were delivered (no
@@ -69,6 +70,18 @@ export interface KafkaSenderStats {
   inFlightBatches: number
   /** The record size limit in use (lowered if the broker rejected a record as too large). */
   maxMessageBytes: number
+  /** The disk spool's counters, with `spoolDir` (spooled, replayed, pending on disk, drops by reason). */
+  spool?: SpoolingStats
+}
+
+/** What `sendBatch()` resolves to (it never rejects). */
+export interface BatchOutcome {
+  /** Spans of the batch the broker acknowledged (or, with a spool, the spool holds). */
+  delivered: number
+  /** Spans of the batch not delivered, each counted in `spansDropped` by reason. */
+  dropped: number
+  /** Why spans were dropped (the first reason seen), when `dropped` > 0. */
+  error?: string
 }
 
 /** What `flush()` resolves to. */

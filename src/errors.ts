@@ -32,6 +32,8 @@ export const ErrorCodes = {
   CLOSED: 'CLOSED',
   /** Configuration that cannot work (e.g. 401 from the collector). */
   CONFIGURATION: 'CONFIGURATION',
+  /** The disk spool cannot be used: its directory is locked by another process, unwritable, or a frame is unreadable. */
+  SPOOL: 'SPOOL',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
