@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The `jaeger-kafka` command: `forward` and `inspect`.
+ * The `jaeger-kafka` command: `forward`, `agent` and `inspect`.
  * @module
  */
+import { runAgent } from './agent.ts'
 import { runForward } from './forward.ts'
 import { runInspect } from './inspect.ts'
 import type { CliIo } from './io.ts'
@@ -10,6 +11,8 @@ import type { CliIo } from './io.ts'
 export const HELP = `Usage: jaeger-kafka <command> [flags]
 
 Commands:
+  agent     take jaeger-agent's place: UDP 6831/6832, HTTP /api/traces and sampling,
+            every span put on the span topic (see docs/agent.md)
   forward   drain the span topic into the Jaeger collector (commit after 2xx, retries,
             dead-letter topic, /metrics and /healthz)
   inspect   print the spans held in the records of a span topic
@@ -24,6 +27,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     switch (command) {
       case 'forward': return await runForward(rest, io)
+      case 'agent': return await runAgent(rest, io)
       case 'inspect': return await runInspect(rest, io)
       case undefined: case 'help': case '--help': case '-h':
         io.out(HELP)

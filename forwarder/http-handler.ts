@@ -29,8 +29,11 @@ export interface ForwarderHealth {
 /** A handler for `/metrics` and `/healthz`. */
 export type ForwarderHttpHandler = (request: Request) => Promise<Response>
 
-/** Build the handler from the forwarder's metrics text and health. */
-export function createForwarderHttpHandler(source: { metricsText(): Promise<string>; health(): ForwarderHealth }): ForwarderHttpHandler {
+/**
+ * Build the handler from the metrics text and health (the forwarder's; the
+ * agent serves its own health through the same handler).
+ */
+export function createForwarderHttpHandler<H extends { healthy: boolean } = ForwarderHealth>(source: { metricsText(): Promise<string> | string; health(): H }): ForwarderHttpHandler {
   return async (request) => {
     const { pathname } = new URL(request.url)
     if (pathname !== '/metrics' && pathname !== '/healthz') return new Response('not found\n', { status: 404, headers: { 'content-type': 'text/plain' } })

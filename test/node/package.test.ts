@@ -4,7 +4,7 @@
 // on every entry point. Node only (it exercises the dist/ build).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from '../support/harness.ts'
@@ -79,6 +79,34 @@ test('a KafkaSender made by the CommonJS build is a KafkaSender to the ESM build
       console.log(JSON.stringify(out))`)
     const out = JSON.parse(execFileSync(process.execPath, [join(app, 'mixed.mjs')], { cwd: app, encoding: 'utf8' }))
     assert.deepEqual(out, { twoCopies: true, cjsInEsm: true, esmInCjs: true, reporter: true })
+  } finally {
+    rmSync(app, { recursive: true, force: true })
+  }
+})
+
+test('require("jaeger-kafka") and import both spool to disk with spoolDir (the file spool loads on demand in each build)', () => {
+  const app = makeApp()
+  try {
+    const body = (load: string): string => `
+      ${load}
+      const producer = { connect: async () => {}, disconnect: async () => {}, send: async () => { throw new Error('broker down') } }
+      const sender = new KafkaSender({ producer, spoolDir: process.argv[2], retry: { initialDelayMs: 1, maxDelayMs: 2 } })
+      sender.setJaegerProcess({ serviceName: 'pkg' })
+      for (let i = 1; i <= 10; i++) sender.appendSpan({ traceIdLow: 1n, traceIdHigh: 0n, spanId: BigInt(i), parentSpanId: 0n, operationName: 'op', flags: 1, startTime: 1n, duration: 1n })
+      sender.flush().then(async () => {
+        while ((sender.stats().spool?.spooled.spans ?? 0) < 10) await new Promise((r) => setTimeout(r, 5))
+        await sender.close()
+        const s = sender.stats().spool
+        console.log(JSON.stringify({ spooled: s.spooled.spans, pending: s.pending.spans, delivered: sender.stats().spansDelivered }))
+      })`
+    writeFileSync(join(app, 'spool.cjs'), body(`const { KafkaSender } = require('jaeger-kafka')`))
+    writeFileSync(join(app, 'spool.mjs'), body(`import { KafkaSender } from 'jaeger-kafka'`))
+    for (const file of ['spool.cjs', 'spool.mjs']) {
+      const dir = join(app, `${file}-dir`)
+      const out = JSON.parse(execFileSync(process.execPath, [join(app, file), dir], { cwd: app, encoding: 'utf8', timeout: 30_000 }))
+      assert.deepEqual(out, { spooled: 10, pending: 10, delivered: 10 }, file)
+      assert.ok(readdirSync(dir).some((name) => name.endsWith('.seg')), `${file}: a segment file in the spool directory`)
+    }
   } finally {
     rmSync(app, { recursive: true, force: true })
   }

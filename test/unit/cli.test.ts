@@ -4,20 +4,7 @@ import { test } from '../support/harness.ts'
 import { parseFlags } from '../../cli/args.ts'
 import { forwardOptions } from '../../cli/forward.ts'
 import { main } from '../../cli/main.ts'
-import type { CliIo } from '../../cli/io.ts'
-
-function fakeIo(env: Record<string, string> = {}): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  return {
-    stdout, stderr, env,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    readFile: (path) => `-----BEGIN CERTIFICATE-----\nfrom ${path}\n-----END CERTIFICATE-----\n`,
-    onStopSignal: () => {},
-    logger: { info: (m) => stderr.push(m), error: (m) => stderr.push(m) },
-  }
-}
+import { fakeIo } from '../support/cli-io.ts'
 
 test('parseFlags() reads --name value, --name=value and switches, and rejects unknown flags', () => {
   const spec = { topic: { type: 'string' }, json: { type: 'boolean' } } as const
