@@ -12,9 +12,8 @@ import { spawn } from 'node:child_process'
 import jaeger from 'jaeger-client'
 import kafkajs from 'kafkajs'
 import * as opentracing from 'opentracing'
-import { test, type TestBody } from '../support/harness.ts'
 import { waitFor } from '../support/forwarder-fakes.ts'
-import { baggageArgs, javaMissing, javaRequired, runJava } from '../support/java.ts'
+import { baggageArgs, javaTest, runJava } from '../support/java.ts'
 import { JAEGER_COLLECTOR_URL, KAFKA_BROKERS, getTrace, uniqueTopic, waitForTrace } from '../support/peers.ts'
 import { createTopic } from '../support/span-topic.ts'
 import { KafkaConsumerCarrier, extractContext, injectHeaders, tracedSend } from '../../carriers/index.ts'
@@ -110,20 +109,6 @@ function assertSameContext(node: NodeContext | null, java: JavaContext, what: st
   assert.equal(node.isSampled(), java.sampled, `${what}: sampled flag`)
   assert.equal(node.isDebug(), java.debug, `${what}: debug flag`)
   assert.deepEqual({ ...node.baggage }, java.baggage, `${what}: baggage`)
-}
-
-// ---- registration: skip with a reason, or fail when Java is required ------------------------
-
-const missing = javaMissing()
-if (missing !== null && !javaRequired()) {
-  console.log(`# java tier SKIPPED: ${missing}. Install a JDK 17+ and Maven 3.8+ to run it; CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1 make this a failure.`)
-}
-function javaTest(name: string, body: TestBody): void {
-  const required = missing !== null && javaRequired()
-  test(`java: ${name}`, required ? () => assert.fail(`java tier required (CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1) but ${missing}`) : body, {
-    timeout: 600_000,
-    skip: missing !== null && !required ? `java tier: ${missing}` : false,
-  })
 }
 
 // ---- Java → Node ---------------------------------------------------------------------------

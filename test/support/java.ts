@@ -6,6 +6,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import process from 'node:process'
+import assert from 'node:assert/strict'
+import { test, type TestBody } from './harness.ts'
 
 const PROJECT = join(process.cwd(), 'test', 'java')
 
@@ -23,6 +25,27 @@ export function javaMissing(): string | null {
 /** True when a missing JDK/Maven must fail the tier instead of skipping it. */
 export function javaRequired(): boolean {
   return process.env.CI === 'true' || process.env.JAEGER_KAFKA_REQUIRE_JAVA === '1'
+}
+
+let missingReason: string | null | undefined
+
+/**
+ * Register a Java-tier test `java: <name>`: skipped with the printed reason
+ * when java or mvn is missing, a failing test instead when Java is required.
+ */
+export function javaTest(name: string, body: TestBody): void {
+  if (missingReason === undefined) {
+    missingReason = javaMissing()
+    if (missingReason !== null && !javaRequired()) {
+      console.log(`# java tier SKIPPED: ${missingReason}. Install a JDK 17+ and Maven 3.8+ to run it; CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1 make this a failure.`)
+    }
+  }
+  const missing = missingReason
+  const required = missing !== null && javaRequired()
+  test(`java: ${name}`, required ? () => assert.fail(`java tier required (CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1) but ${missing}`) : body, {
+    timeout: 600_000,
+    skip: missing !== null && !required ? `java tier: ${missing}` : false,
+  })
 }
 
 function mvn(offline: boolean): Promise<{ code: number | null; output: string }> {
@@ -62,15 +85,26 @@ export function buildJava(): Promise<Record<JavaModule, string>> {
 /**
  * Run `java <main> ...args` with the module's classpath and KAFKA_BROKERS;
  * resolves to the parsed last stdout line. Rejects on a non-zero exit.
+ * `onLine` sees each complete stdout line as it arrives (programs that
+ * report progress while the test changes something).
  */
-export async function runJava<T>(module: JavaModule, main: string, args: readonly string[], brokers: readonly string[]): Promise<T> {
+export async function runJava<T>(module: JavaModule, main: string, args: readonly string[], brokers: readonly string[], onLine?: (line: string) => void): Promise<T> {
   const classpath = (await buildJava())[module]
   const javaArgs = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', classpath, main, ...args]
   return new Promise((resolve, reject) => {
     const child = spawn('java', javaArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: brokers.join(',') } })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    let seen = 0
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      if (onLine === undefined) return
+      const end = stdout.lastIndexOf('\n')
+      if (end < seen) return
+      const lines = stdout.slice(seen, end).split('\n').filter((l) => l.trim() !== '')
+      seen = end + 1
+      for (const line of lines) onLine(line)
+    })
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     child.on('error', reject)
     child.on('close', (code) => {

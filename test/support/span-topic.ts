@@ -26,6 +26,10 @@ export interface SpanTopicRecord {
   traceIds: string[]
   /** Span id of each span, in hex. */
   spanIds: string[]
+  /** The record key as text (the sender writes `<sender id>-<seqNo>` for Thrift batches). */
+  key: string
+  /** `Batch.seqNo` of a Thrift record, when it has one. */
+  seqNo?: bigint
 }
 
 function recordEncoding(header: unknown): SpanEncoding {
@@ -52,7 +56,9 @@ export async function spanRecordsOn(topic: string, expected: number, idleMs = 15
       eachMessage: async ({ partition, message }) => {
         const encoding = recordEncoding(message.headers?.[SPAN_ENCODING_HEADER])
         const view = decodeRecordView(message.value ?? new Uint8Array(), encoding)
-        records.push({ partition, offset: BigInt(message.offset), encoding, traceIds: view.spans.map((s) => s.traceId), spanIds: view.spans.map((s) => s.spanId.toString(16)) })
+        const record: SpanTopicRecord = { partition, offset: BigInt(message.offset), encoding, traceIds: view.spans.map((s) => s.traceId), spanIds: view.spans.map((s) => s.spanId.toString(16)), key: String(message.key ?? '') }
+        if (view.seqNo !== undefined) record.seqNo = view.seqNo
+        records.push(record)
         spans += view.spans.length
         clearTimeout(idle)
         idle = setTimeout(resolve, spans >= expected ? 1_000 : idleMs)
