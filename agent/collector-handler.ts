@@ -31,10 +31,16 @@ export const DEFAULT_SAFE_TIMEOUT_MS = 4_000
 /** `Retry-After` seconds on a 503. */
 export const RETRY_AFTER_SECONDS = 5
 
-/** What the handler needs. */
-export interface CollectorHandlerOptions {
-  /** Deliver one batch (KafkaSender.sendBatch); never rejects. */
-  send(batch: JaegerBatch): Promise<BatchOutcome>
+/**
+ * What the handler needs. `B` is what decode() makes of a body: a
+ * `JaegerBatch` (decodeBatch, the default) or `ThriftBatchParts` (sliceBatch,
+ * for jaeger_thrift records); both list their spans.
+ */
+export interface CollectorHandlerOptions<B extends { spans: readonly unknown[] } = JaegerBatch> {
+  /** Decode and validate a body (throws `THRIFT_DECODE`); default decodeBatch. */
+  decode?(body: Uint8Array): B
+  /** Deliver one batch (KafkaSender.sendBatch / sendThriftBatch); never rejects. */
+  send(batch: B): Promise<BatchOutcome>
   /** Largest body accepted; 413 beyond it. */
   maxBodyBytes?: number
   /** How long to wait for the batch to be safe before 503. */
@@ -62,7 +68,8 @@ function within(promise: Promise<BatchOutcome>, ms: number): Promise<BatchOutcom
 }
 
 /** The `/api/traces` handler. */
-export function createCollectorHandler(options: CollectorHandlerOptions): (request: Request) => Promise<Response> {
+export function createCollectorHandler<B extends { spans: readonly unknown[] } = JaegerBatch>(options: CollectorHandlerOptions<B>): (request: Request) => Promise<Response> {
+  const decode = options.decode ?? (decodeBatch as unknown as (body: Uint8Array) => B)
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const safeTimeoutMs = options.safeTimeoutMs ?? DEFAULT_SAFE_TIMEOUT_MS
   const handle = async (request: Request): Promise<Response> => {
@@ -77,9 +84,9 @@ export function createCollectorHandler(options: CollectorHandlerOptions): (reque
     if (declared > maxBodyBytes) return text(413, `Request body of ${declared} bytes exceeds the ${maxBodyBytes}-byte limit`)
     const body = new Uint8Array(await request.arrayBuffer())
     if (body.length > maxBodyBytes) return text(413, `Request body exceeds the ${maxBodyBytes}-byte limit`)
-    let batch: JaegerBatch
+    let batch: B
     try {
-      batch = decodeBatch(body)
+      batch = decode(body)
     } catch (error) {
       return text(400, `Cannot decode the body as a binary jaeger.thrift Batch: ${describeError(error)}`)
     }

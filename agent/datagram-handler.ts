@@ -37,19 +37,23 @@ export function malformedReason(bytes: Uint8Array, error: unknown): string {
   return 'invalid'
 }
 
-/** What a datagram handler needs. */
-export interface DatagramHandlerOptions {
+/**
+ * What a datagram handler needs. `B` is what decode() makes of a datagram: a
+ * `JaegerBatch` (decodeEmitBatch) or, on the binary port with jaeger_thrift
+ * records, `ThriftBatchParts` (sliceEmitBatch); both list their spans.
+ */
+export interface DatagramHandlerOptions<B extends { spans: readonly unknown[] } = JaegerBatch> {
   protocol: UdpProtocol
   maxPacketSize?: number
-  decode(bytes: Uint8Array, protocol: UdpProtocol): JaegerBatch
-  /** Deliver a batch (KafkaSender.sendBatch; never rejects; its outcome is counted by the sender). */
-  send(batch: JaegerBatch): unknown
+  decode(bytes: Uint8Array, protocol: UdpProtocol): B
+  /** Deliver a batch (KafkaSender.sendBatch / sendThriftBatch; never rejects; its outcome is counted by the sender). */
+  send(batch: B): unknown
   metrics: AgentMetrics
   logger: Logger
 }
 
 /** A function that takes one datagram's bytes. */
-export function createDatagramHandler(options: DatagramHandlerOptions): (bytes: Uint8Array) => void {
+export function createDatagramHandler<B extends { spans: readonly unknown[] }>(options: DatagramHandlerOptions<B>): (bytes: Uint8Array) => void {
   const { protocol, metrics, logger } = options
   const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE
   let lastLog = 0
@@ -72,7 +76,7 @@ export function createDatagramHandler(options: DatagramHandlerOptions): (bytes: 
         metrics.tooLarge(protocol)
         return log(`jaeger-kafka agent: dropped a ${bytes.length}-byte ${protocol} datagram: over the ${maxPacketSize}-byte max packet size`)
       }
-      let batch: JaegerBatch
+      let batch: B
       try {
         batch = options.decode(bytes, protocol)
       } catch (error) {

@@ -32,6 +32,8 @@ import { DEFAULT_SPAN_TOPIC, parseSpanEncoding } from '../src/kafka/span-record.
 import type { SpanEncoding } from '../src/kafka/span-record.ts'
 import { encodeJaegerClientSpan, fromJaegerClientProcess, fromJaegerClientSpan } from '../src/codec/thrift/from-jaeger-client.ts'
 import { encodeProcess, encodeSpan } from '../src/codec/thrift/jaeger-encode.ts'
+import { decodeProcess, decodeSpan } from '../src/codec/thrift/jaeger-decode.ts'
+import type { ThriftBatchParts } from '../src/codec/thrift/jaeger-decode.ts'
 import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 import { resolveRetry, SENDER_RETRY_DEFAULTS } from '../src/retry.ts'
 import type { RetryOptions } from '../src/retry.ts'
@@ -347,26 +349,82 @@ export class KafkaSender {
    * process drops the batch. Never rejects, never throws.
    */
   sendBatch(process: JaegerProcess, spans: readonly JaegerSpan[]): Promise<BatchOutcome> {
+    const count = Array.isArray(spans) ? spans.length : 0
+    return this.deliverBatch(
+      count,
+      () => ({ bytes: encodeProcess(process), format: this.sealer.formatFor(process) }),
+      (report, drop) => {
+        for (const span of spans) this.addBatchSpan(span, report, drop)
+      },
+    )
+  }
+
+  /**
+   * sendBatch() for a batch received in Thrift binary and already validated
+   * (`sliceEmitBatch()`, `sliceBatch()`): with `jaeger_thrift` records its
+   * Process and Span structs go into the record as they are — no decode into
+   * objects, no re-encode (a span over the record limit is decoded to be
+   * trimmed). Other encodings decode them first. Same outcome and counting as
+   * sendBatch(); never rejects, never throws.
+   */
+  sendThriftBatch(parts: ThriftBatchParts): Promise<BatchOutcome> {
+    const spans = Array.isArray(parts?.spans) ? parts.spans : []
+    if (this.sealer.traceEncoding !== undefined) {
+      // Per-trace protobuf records are built from structured spans.
+      return this.deliverBatch(
+        spans.length,
+        () => {
+          const process = decodeProcess(parts.process)
+          return { bytes: encodeProcess(process), format: this.sealer.formatFor(process) }
+        },
+        (report, drop) => {
+          for (const bytes of spans) {
+            let span: JaegerSpan
+            try {
+              span = decodeSpan(bytes)
+            } catch (error) {
+              drop('encode_error', 1, bytes.length, `Cannot decode span: ${describeError(error)}`)
+              continue
+            }
+            this.addBatchSpan(span, report, drop)
+          }
+        },
+      )
+    }
+    return this.deliverBatch(
+      spans.length,
+      () => {
+        if (!(parts.process instanceof Uint8Array) || parts.process.length === 0) throw new TypeError('`process` must be the bytes of a Thrift Process struct')
+        return { bytes: parts.process, format: undefined }
+      },
+      (report, drop) => {
+        for (const bytes of spans) this.addSpanBytes(bytes, report, drop)
+      },
+    )
+  }
+
+  /**
+   * The engine of sendBatch() and sendThriftBatch(): `prepare` gives the
+   * batch's encoded process (a throw drops the batch), `addSpans` adds its
+   * `total` spans to the sealer under that process.
+   */
+  private deliverBatch(total: number, prepare: () => { bytes: Uint8Array; format: ReturnType<BatchSealer['formatFor']> }, addSpans: (report: BatchReport, drop: DropFn) => void): Promise<BatchOutcome> {
     return new Promise<BatchOutcome>((resolve) => {
-      let total = 0
       let firstError: string | undefined
       const dropSpan = (reason: DropReason, spanCount: number, bytes: number, error: string, operationName?: string): void => {
         firstError ??= error
         this.countDrop(reason, spanCount, bytes, error, operationName)
       }
       try {
-        total = Array.isArray(spans) ? spans.length : 0
         this.counts.appended += total
         if (total === 0) return resolve({ delivered: 0, dropped: 0 })
         if (this.closed) {
           dropSpan('closed', total, 0, 'Cannot send: the sender is closed')
           return resolve({ delivered: 0, dropped: total, error: firstError as string })
         }
-        let processBytes: Uint8Array
-        let format: ReturnType<BatchSealer['formatFor']>
+        let process: ReturnType<typeof prepare>
         try {
-          processBytes = encodeProcess(process)
-          format = this.sealer.formatFor(process)
+          process = prepare()
         } catch (error) {
           dropSpan('encode_error', total, 0, `Cannot encode the batch's process: ${describeError(error)}`)
           return resolve({ delivered: 0, dropped: total, error: firstError as string })
@@ -383,8 +441,8 @@ export class KafkaSender {
         }
         report.onComplete = complete
         try {
-          this.sealer.setProcess(processBytes, format)
-          for (const span of spans) this.addBatchSpan(span, report, dropSpan)
+          this.sealer.setProcess(process.bytes, process.format)
+          addSpans(report, dropSpan)
           this.seal(report)
         } finally {
           this.sealer.reattach(others)
@@ -506,6 +564,18 @@ export class KafkaSender {
     if (this.sealer.wouldOverflow(length)) this.seal(report)
     if (encoded) this.sealer.addSpan(encoded)
     else this.sealer.add(bytes)
+  }
+
+  /** sendThriftBatch() with jaeger_thrift records: add one span's Thrift bytes as they are (trimmed if too large), sealing into `report` when full. */
+  private addSpanBytes(bytes: Uint8Array, report: BatchReport, drop: DropFn): void {
+    if (!(bytes instanceof Uint8Array)) return drop('encode_error', 1, 0, 'Cannot send span: expected the bytes of a Thrift Span struct')
+    if (bytes.length > this.sealer.maxSpanBytes()) {
+      const trimmed = this.trim(bytes.length, () => decodeSpan(bytes), drop)
+      if (!trimmed) return
+      bytes = trimmed.bytes
+    }
+    if (this.sealer.wouldOverflow(bytes.length)) this.seal(report)
+    this.sealer.add(bytes)
   }
 
   /** Protobuf encodings: encode `span` once, in the records' encoding, and add it (trimmed if it is too large). */

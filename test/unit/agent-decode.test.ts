@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// decodeEmitBatch(): the agent's UDP datagrams, `Agent.emitBatch` in
+// decodeEmitBatch() and, for binary, sliceEmitBatch(): the agent's UDP datagrams, `Agent.emitBatch` in
 // TCompactProtocol (6831) and TBinaryProtocol (6832). Golden bytes come from
 // independent writers: Apache Thrift's Node library (`thrift`, its protocol
 // writers driven field by field) for both protocols, and jaeger-client Node's
@@ -13,11 +13,12 @@ import { test } from '../support/harness.ts'
 import { prng } from '../support/prng.ts'
 import { concat } from '../support/bytes.ts'
 import { hex, normalizeThriftSpan, recordSpans } from '../support/thrift-compare.ts'
+import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
 import { MessageType, T, apacheEmitBatch, apacheWrite } from '../support/apache-thrift.ts'
 import type { ApacheProtocol, ExtraFields, Protocol } from '../support/apache-thrift.ts'
 import { ErrorCodes, describeError, isJaegerKafkaError } from '../../src/errors.ts'
-import { SpanRefType, TagType, decodeBatch, decodeEmitBatch } from '../../src/codec/thrift/index.ts'
-import type { AgentProtocol, JaegerBatch, JaegerSpan, JaegerTag, SpanRefType as SpanRefTypeId, TagType as TagTypeId } from '../../src/codec/thrift/index.ts'
+import { SpanRefType, TagType, decodeBatch, decodeEmitBatch, decodeProcess, decodeSpan, sliceBatch, sliceEmitBatch } from '../../src/codec/thrift/index.ts'
+import type { AgentProtocol, JaegerBatch, ThriftBatchParts, JaegerSpan, JaegerTag, SpanRefType as SpanRefTypeId, TagType as TagTypeId } from '../../src/codec/thrift/index.ts'
 
 const require = createRequire(import.meta.url)
 const PROTOCOLS: readonly AgentProtocol[] = ['compact', 'binary']
@@ -101,12 +102,30 @@ type Outcome = { ok: true; value: JaegerBatch } | { ok: false; message: string }
 
 /** decodeEmitBatch(); anything but success or a THRIFT_DECODE JaegerKafkaError fails the test. */
 function attempt(bytes: Uint8Array, protocol: AgentProtocol, label: string): Outcome {
+  const outcome = attemptWith(() => decodeEmitBatch(bytes, protocol), label)
+  // The binary port's pass-through (sliceEmitBatch) must accept and refuse exactly the same datagrams.
+  if (protocol === 'binary') {
+    const sliced = attemptWith(() => sliceEmitBatch(bytes), `${label} (sliceEmitBatch)`)
+    assert.equal(sliced.ok, outcome.ok, `${label}: sliceEmitBatch ${sliced.ok ? 'accepted' : 'refused'} what decodeEmitBatch ${outcome.ok ? 'accepted' : 'refused'}`)
+    if (!sliced.ok && !outcome.ok) assert.equal(sliced.message, outcome.message, label)
+    if (sliced.ok && outcome.ok) assertSlicesDecodeTo(sliced.value, outcome.value, label)
+  }
+  return outcome
+}
+
+function attemptWith<T>(decode: () => T, label: string): { ok: true; value: T } | { ok: false; message: string } {
   try {
-    return { ok: true, value: decodeEmitBatch(bytes, protocol) }
+    return { ok: true, value: decode() }
   } catch (error) {
     if (isJaegerKafkaError(error) && error.code === ErrorCodes.THRIFT_DECODE) return { ok: false, message: error.message }
     throw new Error(`${label}: expected THRIFT_DECODE, got ${describeError(error)}`, { cause: error })
   }
+}
+
+/** The structs sliceEmitBatch() returned decode on their own to the Batch decodeEmitBatch() read. */
+function assertSlicesDecodeTo(parts: ThriftBatchParts, batch: JaegerBatch, label: string): void {
+  assert.deepEqual(decodeProcess(parts.process), batch.process, label)
+  assert.deepEqual(parts.spans.map(decodeSpan), batch.spans, label)
 }
 
 function assertRejected(bytes: Uint8Array, protocol: AgentProtocol, pattern: RegExp, label = `${protocol}`): void {
@@ -315,6 +334,28 @@ test('a binary emitBatch holds the same Batch that decodeBatch() reads from its 
   assert.deepEqual(decodeBatch(inner), decodeEmitBatch(bytes, 'binary'))
 })
 
+test('sliceEmitBatch() and sliceBatch() return the Process and Span structs as bytes that decode alone to the Batch', () => {
+  const cases: [string, Uint8Array][] = [
+    ['full', apacheEmitBatch('binary', fullBatch)],
+    ['empty', apacheEmitBatch('binary', emptyBatch)],
+    ['small, CALL', apacheEmitBatch('binary', smallBatch, { type: MessageType.CALL, seqId: 77 })],
+    ['fields in reverse order', apacheEmitBatch('binary', fullBatch, { reverse: true })],
+    ['jaeger-client-java 1.8.1', javaDatagram('binary')],
+  ]
+  for (const [label, bytes] of cases) {
+    const parts = sliceEmitBatch(bytes)
+    const batch = decodeEmitBatch(bytes, 'binary')
+    assert.equal(parts.spans.length, batch.spans.length, label)
+    assertSlicesDecodeTo(parts, batch, label)
+    // Views of the datagram: nothing copied until a record is assembled.
+    for (const part of [parts.process, ...parts.spans]) assert.equal(part.buffer, bytes.buffer, label)
+  }
+  const inner = apacheEmitBatch('binary', fullBatch).subarray(4 + 4 + 'emitBatch'.length + 4 + 3, -1)
+  assertSlicesDecodeTo(sliceBatch(inner), decodeBatch(inner), 'bare Batch')
+  assert.throws(() => sliceBatch(concat(inner, [0])), /1 trailing bytes after the Batch/)
+  assert.throws(() => sliceEmitBatch(apacheEmitBatch('compact', smallBatch)), /not a strict binary-protocol message/)
+})
+
 /** Our span in the shape normalizeThriftSpan() gives a thriftrw span (ids as 8-byte hex, enums by name). */
 function normalizeOurSpan(span: JaegerSpan): unknown {
   const i64 = (value: bigint) => BigInt.asUintN(64, value).toString(16).padStart(16, '0')
@@ -362,6 +403,14 @@ test('jaeger-client Node UDPSender datagrams (thriftrw, real loopback socket) de
     for (let waited = 0; receivedSpans() < expectedSpans && waited < 400; waited++) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.ok(datagrams.length > 1, `${datagrams.length} datagram(s)`)
     const decoded = datagrams.map((bytes) => decodeEmitBatch(bytes, 'binary'))
+    // The pass-through's view of the same datagrams: thriftrw (jaeger-client's own codec) reads each span struct alone.
+    const thrift = loadJaegerThrift()
+    for (const bytes of datagrams) {
+      const parts = sliceEmitBatch(bytes)
+      const reference = parts.spans.map((part) => thriftrwDecode(thrift.Span, Buffer.from(part)))
+      assert.deepEqual(reference.map((span) => normalizeThriftSpan(span)), decodeEmitBatch(bytes, 'binary').spans.map(normalizeOurSpan))
+      assert.equal((thriftrwDecode(thrift.Process, Buffer.from(parts.process)) as { serviceName: string }).serviceName, 'udp-app ✓')
+    }
     for (const batch of decoded) {
       assert.equal(batch.process.serviceName, 'udp-app ✓')
       assert.ok(batch.process.tags?.some((t) => t.key === 'deploy.zone' && t.vStr === 'eu-1'))

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { test } from '../support/harness.ts'
 import { makeBatch } from '../support/forwarder-fakes.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
-import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
+import { decodeBatch, decodeProcess, decodeSpan, sliceBatch } from '../../src/codec/thrift/jaeger-decode.ts'
+import type { ThriftBatchParts } from '../../src/codec/thrift/jaeger-decode.ts'
 import type { JaegerBatch } from '../../src/codec/thrift/jaeger-types.ts'
 import type { BatchOutcome } from '../../senders/sender-types.ts'
 import { createCollectorHandler, RETRY_AFTER_SECONDS } from '../../agent/collector-handler.ts'
@@ -49,6 +50,19 @@ test('POST /api/traces answers 202 only after the batch was delivered, and passe
   assert.equal((await response).status, 202)
   assert.deepEqual(sent[0]!.spans.map((s) => s.spanId), spanIds)
   assert.deepEqual(statuses, [202])
+})
+
+test('POST /api/traces with decode: sliceBatch passes the Batch\'s structs on, and refuses what decodeBatch refuses with 400', async () => {
+  const { bytes, spanIds } = makeBatch({ spans: 4 })
+  const sent: ThriftBatchParts[] = []
+  const handler = createCollectorHandler({ decode: sliceBatch, send: async (parts) => (sent.push(parts), { delivered: parts.spans.length, dropped: 0 }) })
+  assert.equal((await handler(post(bytes))).status, 202)
+  assert.deepEqual(sent[0]!.spans.map((part) => decodeSpan(part).spanId), spanIds)
+  assert.deepEqual(decodeProcess(sent[0]!.process), decodeBatch(bytes).process)
+  const truncated = await handler(post(bytes.subarray(0, bytes.length - 5)))
+  assert.equal(truncated.status, 400)
+  assert.match(await truncated.text(), /Cannot decode the body as a binary jaeger.thrift Batch: .*truncated/)
+  assert.equal(sent.length, 1)
 })
 
 test('POST /api/traces accepts what the Java HttpSender sends: ?format=jaeger.thrift and a charset or basic auth', async () => {

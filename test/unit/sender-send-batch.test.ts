@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// KafkaSender.sendBatch() against a fake producer (no Kafka): the agent's
+// KafkaSender.sendBatch() and sendThriftBatch() against a fake producer (no Kafka): the agent's
 // path into the delivery engine. Its spans get their own record(s) under their
 // own process, the open batch of other appends is sealed first, the Promise
 // resolves only once every record settled, and drops are counted by reason.
 import assert from 'node:assert/strict'
+import { Buffer } from 'node:buffer'
 import { test } from '../support/harness.ts'
 import { droppedSpans } from '../support/sender-setup.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
 import type { KafkaProducer, ProduceRequest } from '../../src/kafka/types.ts'
 import { SPAN_COUNT_HEADER, SPAN_ENCODING_HEADER } from '../../src/kafka/span-record.ts'
 import { decodeBatch } from '../../src/codec/thrift/jaeger-decode.ts'
+import type { ThriftBatchParts } from '../../src/codec/thrift/jaeger-decode.ts'
+import { decodeEmitBatch, sliceEmitBatch } from '../../src/codec/thrift/agent-decode.ts'
+import { apacheEmitBatch } from '../support/apache-thrift.ts'
+import { loadJaegerThrift, thriftrwDecode } from '../support/thriftrw.ts'
+import { hex } from '../support/thrift-compare.ts'
 import { decodeOtlpTraces } from '../../src/codec/otlp/index.ts'
 import { decodeJaegerProtoSpan } from '../../src/codec/jaeger-proto/index.ts'
-import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
+import { SpanRefType, TagType } from '../../src/codec/thrift/jaeger-types.ts'
 import type { JaegerProcess, JaegerSpan } from '../../src/codec/thrift/jaeger-types.ts'
 import { KafkaSender } from '../../senders/kafka-sender.ts'
 import type { KafkaSenderOptions } from '../../senders/kafka-sender.ts'
@@ -249,3 +255,110 @@ test('sendBatch() works for the otlp_proto and jaeger_proto encodings', async ()
     await sender.close()
   }
 })
+
+// ------------------------------------------------------- sendThriftBatch() --
+
+/** A binary emitBatch of `process` and `list` as Apache Thrift writes it, and what sliceEmitBatch() makes of it. */
+function received(process: JaegerProcess, list: JaegerSpan[]): { datagram: Uint8Array; parts: ThriftBatchParts } {
+  const datagram = apacheEmitBatch('binary', { process, spans: list })
+  return { datagram, parts: sliceEmitBatch(datagram) }
+}
+
+test('sendThriftBatch() puts the received Process and Span structs into the record unchanged; thriftrw reads it as the datagram', async () => {
+  const producer = new FakeProducer()
+  producer.mode = 'hold'
+  const sender = newSender(producer)
+  sender.setProcess(APP_PROCESS)
+  sender.appendSpan(span(100))
+  const list = [span(1, { tagBytes: 40 }), { ...span(2), references: [{ refType: SpanRefType.CHILD_OF, traceIdLow: 0xabcn, traceIdHigh: 0n, spanId: 1n }] }, span(3)]
+  const { datagram, parts } = received(AGENT_PROCESS, list)
+  const outcome = sender.sendThriftBatch(parts)
+  assert.equal(await settledOrPending(outcome), 'pending', 'not resolved before the ack')
+  producer.release()
+  assert.deepEqual(await outcome, { delivered: 3, dropped: 0 })
+  await sender.flush()
+  producer.release()
+  // The app's open span was sealed first, in its own record under its own process.
+  assert.equal(producer.acked.length, 2)
+  assert.equal(decodeBatch(producer.acked[0]!.value).process.serviceName, 'app')
+  const record = producer.acked[1]!
+  assert.equal(record.headers[SPAN_COUNT_HEADER], '3')
+  // Our decoder and the reference (thriftrw) read the record as the datagram's Batch.
+  const batch = decodeBatch(record.value)
+  assert.deepEqual({ process: batch.process, spans: batch.spans }, decodeEmitBatch(datagram, 'binary'))
+  const thrift = loadJaegerThrift()
+  const reference = thriftrwDecode(thrift.Batch, Buffer.from(record.value)) as { process: { serviceName: string }; spans: { spanId: Uint8Array }[] }
+  assert.equal(reference.process.serviceName, 'udp-client')
+  assert.deepEqual(reference.spans.map((s) => hex(s.spanId)), ['0000000000000001', '0000000000000002', '0000000000000003'])
+  // The span structs are the received bytes, byte for byte.
+  const value = record.value
+  for (const part of parts.spans) assert.ok(indexOf(value, part) >= 0, 'span struct copied unchanged')
+  assert.ok(indexOf(value, parts.process) >= 0, 'process struct copied unchanged')
+  const stats = sender.stats()
+  assert.equal(stats.spansAppended, 4)
+  assert.equal(stats.spansDelivered, 4)
+  await sender.close()
+})
+
+test('sendThriftBatch() splits over maxMessageBytes, trims a span over the limit and drops one that cannot fit as too_large', async () => {
+  const producer = new FakeProducer()
+  const sender = newSender(producer, { maxMessageBytes: 2048 })
+  const { parts } = received(AGENT_PROCESS, [...spans(1, 20), span(30, { tagBytes: 5000 }), span(31, { op: 'o'.repeat(5000) })])
+  const outcome = await sender.sendThriftBatch(parts)
+  assert.equal(outcome.delivered, 21)
+  assert.equal(outcome.dropped, 1)
+  assert.match(outcome.error ?? '', /exceed the \d+-byte limit/)
+  assert.ok(producer.acked.length > 1, `${producer.acked.length} records`)
+  const delivered = producer.acked.flatMap((r) => decodeBatch(r.value).spans)
+  assert.deepEqual(delivered.map((s) => s.spanId), [...spans(1, 20).map((s) => s.spanId), 30n])
+  assert.ok(delivered.at(-1)!.tags?.some((t) => t.key === 'jaeger.truncated' && t.vBool === true))
+  const stats = sender.stats()
+  assert.equal(stats.spansTrimmed, 1)
+  assert.equal(stats.spansDropped.too_large, 1)
+  await sender.close()
+})
+
+test('sendThriftBatch() with otlp_proto and jaeger_proto decodes the structs and delivers them like sendBatch()', async () => {
+  for (const encoding of ['otlp_proto', 'jaeger_proto'] as const) {
+    const producer = new FakeProducer()
+    const sender = newSender(producer, { encoding })
+    const { parts } = received(AGENT_PROCESS, [span(1), { ...span(2), traceIdLow: 0xdefn }])
+    assert.deepEqual(await sender.sendThriftBatch(parts), { delivered: 2, dropped: 0 }, encoding)
+    assert.ok(producer.acked.length >= 1 && producer.acked.every((r) => r.headers[SPAN_ENCODING_HEADER] === encoding), encoding)
+    const operations =
+      encoding === 'otlp_proto'
+        ? producer.acked.flatMap((r) => decodeOtlpTraces(r.value).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.name))))
+        : producer.acked.map((r) => decodeJaegerProtoSpan(r.value).span.operationName)
+    assert.deepEqual(operations.sort(), ['op-1', 'op-2'], encoding)
+    await sender.close()
+  }
+})
+
+test('sendThriftBatch() counts what it cannot send: bad process bytes, a closed sender; never throws', async () => {
+  const producer = new FakeProducer()
+  const drops: SpanDrop[] = []
+  const sender = newSender(producer, { onDrop: (drop) => drops.push(drop) })
+  const { parts } = received(AGENT_PROCESS, spans(1, 2))
+  const noProcess = await sender.sendThriftBatch({ process: new Uint8Array(0), spans: parts.spans })
+  assert.deepEqual([noProcess.delivered, noProcess.dropped], [0, 2])
+  assert.match(noProcess.error ?? '', /Process struct/)
+  assert.deepEqual(await sender.sendThriftBatch({ process: parts.process, spans: [] }), { delivered: 0, dropped: 0 })
+  const notBytes = await sender.sendThriftBatch({ process: parts.process, spans: [parts.spans[0]!, 'x' as unknown as Uint8Array] })
+  assert.deepEqual([notBytes.delivered, notBytes.dropped], [1, 1])
+  await sender.close()
+  const closed = await sender.sendThriftBatch(parts)
+  assert.deepEqual([closed.delivered, closed.dropped], [0, 2])
+  assert.deepEqual(drops.map((d) => [d.reason, d.spans]), [['encode_error', 2], ['encode_error', 1], ['closed', 2]])
+  const stats = sender.stats()
+  assert.equal(stats.spansAppended, 6)
+  assert.equal(stats.spansDelivered + droppedSpans(stats), 6)
+})
+
+/** Where `part` first occurs in `bytes`, or -1. */
+function indexOf(bytes: Uint8Array, part: Uint8Array): number {
+  outer: for (let i = 0; i + part.length <= bytes.length; i++) {
+    for (let j = 0; j < part.length; j++) if (bytes[i + j] !== part[j]) continue outer
+    return i
+  }
+  return -1
+}

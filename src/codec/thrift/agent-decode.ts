@@ -8,7 +8,8 @@
 import { BinaryReader } from './binary-reader.ts'
 import { TType } from './binary-writer.ts'
 import { CompactReader } from './compact-reader.ts'
-import { checkEnd, readBatch } from './jaeger-decode.ts'
+import { checkEnd, readBatch, readBatchParts } from './jaeger-decode.ts'
+import type { ThriftBatchParts } from './jaeger-decode.ts'
 import { decodeError, typeName } from './thrift-cursor.ts'
 import type { JaegerBatch } from './jaeger-types.ts'
 import type { ThriftReader } from './thrift-reader.ts'
@@ -45,14 +46,33 @@ const MESSAGE_TYPES = ['type 0', 'CALL', 'REPLY', 'EXCEPTION', 'ONEWAY']
  */
 export function decodeEmitBatch(bytes: Uint8Array, protocol: AgentProtocol): JaegerBatch {
   const reader = readerFor(bytes, protocol)
+  checkMessage(reader, protocol)
+  const batch = readEmitBatchArgs(reader, () => readBatch(reader, true))
+  checkEnd(reader, 'emitBatch message')
+  return batch
+}
+
+/**
+ * decodeEmitBatch() for a binary-protocol datagram (UDP 6832), validated the
+ * same way, returning the Batch's Process and Span structs as views of
+ * `bytes` (no tags or logs materialised): what a jaeger_thrift record takes
+ * unchanged (`KafkaSender.sendThriftBatch()`).
+ */
+export function sliceEmitBatch(bytes: Uint8Array): ThriftBatchParts {
+  const reader = new BinaryReader(bytes)
+  checkMessage(reader, 'binary')
+  const parts = readEmitBatchArgs(reader, () => readBatchParts(bytes, reader))
+  checkEnd(reader, 'emitBatch message')
+  return parts
+}
+
+/** The envelope: a call of emitBatch, ONEWAY or CALL. */
+function checkMessage(reader: ThriftReader, protocol: AgentProtocol): void {
   const message = reader.messageBegin()
   if (message.name !== METHOD) decodeError(`${protocol} message is a call of ${JSON.stringify(message.name)}, expected "${METHOD}"`)
   if (message.type !== ONEWAY && message.type !== CALL) {
     decodeError(`${protocol} emitBatch message has type ${MESSAGE_TYPES[message.type] ?? message.type}, expected ONEWAY or CALL`)
   }
-  const batch = readEmitBatchArgs(reader)
-  checkEnd(reader, 'emitBatch message')
-  return batch
 }
 
 function readerFor(bytes: Uint8Array, protocol: AgentProtocol): ThriftReader {
@@ -61,9 +81,9 @@ function readerFor(bytes: Uint8Array, protocol: AgentProtocol): ThriftReader {
   throw new TypeError(`Cannot decode an emitBatch message: protocol must be 'compact' or 'binary', got ${String(protocol)}`)
 }
 
-/** `emitBatch_args { 1: jaeger.Batch batch }`; unknown fields are skipped. */
-function readEmitBatchArgs(reader: ThriftReader): JaegerBatch {
-  let batch: JaegerBatch | undefined
+/** `emitBatch_args { 1: jaeger.Batch batch }` with `readBatchField` reading field 1; unknown fields are skipped. */
+function readEmitBatchArgs<B>(reader: ThriftReader, readBatchField: () => B): B {
+  let batch: B | undefined
   let id = 0
   for (let type = reader.fieldBegin(id); type !== TType.STOP; type = reader.fieldBegin(id)) {
     id = reader.fieldId
@@ -72,7 +92,7 @@ function readEmitBatchArgs(reader: ThriftReader): JaegerBatch {
       continue
     }
     if (type !== TType.STRUCT) decodeError(`emitBatch_args field 1 (batch) is ${typeName(type)}, expected STRUCT`)
-    batch = readBatch(reader, true)
+    batch = readBatchField()
   }
   if (batch === undefined) decodeError('emitBatch_args is missing required field 1 (batch)')
   return batch

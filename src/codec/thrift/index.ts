@@ -7,9 +7,9 @@
  * @module
  */
 export { encodeProcess, encodeSpan, encodeBatch, assembleBatch, batchEncodedSize, batchParts } from './jaeger-encode.ts'
-export { decodeBatch, decodeSpan, summarizeBatch, traceIdHex } from './jaeger-decode.ts'
-export type { BatchSummary } from './jaeger-decode.ts'
-export { decodeEmitBatch } from './agent-decode.ts'
+export { decodeBatch, decodeProcess, decodeSpan, sliceBatch, summarizeBatch, traceIdHex } from './jaeger-decode.ts'
+export type { BatchSummary, ThriftBatchParts } from './jaeger-decode.ts'
+export { decodeEmitBatch, sliceEmitBatch } from './agent-decode.ts'
 export type { AgentProtocol } from './agent-decode.ts'
 export { encodeJaegerClientSpan, fromJaegerClientSpan, fromJaegerClientProcess } from './from-jaeger-client.ts'
 export { TagType, SpanRefType } from './jaeger-types.ts'

@@ -345,11 +345,35 @@ function readClientStats(reader: ThriftReader): ClientStats {
 }
 
 /**
- * Read a Batch struct from `reader` (either protocol); with `keep` false its
- * tags and logs are validated but not materialised. Does not check for
- * trailing bytes: the caller knows what may follow.
+ * Where readBatch() found a Batch's structs, as `reader.remaining` counts:
+ * the Process from `process[0]` to `process[1]`, span i from `spans[i]` to
+ * `spans[i + 1]` (the last field of each kind counts, as in the decoded Batch).
  */
-export function readBatch(reader: ThriftReader, keep: boolean): JaegerBatch {
+export interface StructBounds {
+  process: [number, number]
+  spans: number[]
+}
+
+/**
+ * A Batch received in Thrift binary, validated like decodeBatch() and kept as
+ * the bytes of its Process and Span structs (views of the input), so a
+ * jaeger_thrift record can take them as they are: no decode into objects, no
+ * re-encode (`KafkaSender.sendThriftBatch()`).
+ */
+export interface ThriftBatchParts {
+  /** The Batch's `Process` struct, Thrift binary. */
+  process: Uint8Array
+  /** Each `Span` struct of the Batch, Thrift binary, in order. */
+  spans: Uint8Array[]
+}
+
+/**
+ * Read a Batch struct from `reader` (either protocol); with `keep` false its
+ * tags and logs are validated but not materialised. With `bounds` it also
+ * records where its structs lie. Does not check for trailing bytes: the
+ * caller knows what may follow.
+ */
+export function readBatch(reader: ThriftReader, keep: boolean, bounds?: StructBounds): JaegerBatch {
   let seen = 0
   let process: JaegerProcess = { serviceName: '' }
   let spans: JaegerSpan[] = []
@@ -365,12 +389,19 @@ export function readBatch(reader: ThriftReader, keep: boolean): JaegerBatch {
     seen |= 1 << id
     switch (id) {
       case 1:
+        if (bounds) bounds.process[0] = reader.remaining
         process = readProcess(reader, keep)
+        if (bounds) bounds.process[1] = reader.remaining
         break
       case 2: {
         const size = reader.list(TType.STRUCT, 'Batch.spans')
         spans = []
-        for (let i = 0; i < size; i++) spans.push(readSpan(reader, keep))
+        if (bounds) bounds.spans = []
+        for (let i = 0; i < size; i++) {
+          bounds?.spans.push(reader.remaining)
+          spans.push(readSpan(reader, keep))
+        }
+        bounds?.spans.push(reader.remaining)
         break
       }
       case 3:
@@ -403,6 +434,37 @@ export function decodeBatch(bytes: Uint8Array): JaegerBatch {
   const batch = readBatch(reader, true)
   checkEnd(reader, 'Batch')
   return batch
+}
+
+/**
+ * Validate the Batch `reader` (TBinaryProtocol over `bytes`) is at, exactly
+ * as decodeBatch() does but without materialising tags and logs, and return
+ * its Process and Span structs as views of `bytes`. The caller checks what
+ * may follow the Batch.
+ */
+export function readBatchParts(bytes: Uint8Array, reader: BinaryReader): ThriftBatchParts {
+  const bounds: StructBounds = { process: [0, 0], spans: [] }
+  readBatch(reader, false, bounds)
+  const at = (remaining: number): number => bytes.length - remaining
+  const spans: Uint8Array[] = []
+  for (let i = 0; i + 1 < bounds.spans.length; i++) spans.push(bytes.subarray(at(bounds.spans[i] as number), at(bounds.spans[i + 1] as number)))
+  return { process: bytes.subarray(at(bounds.process[0]), at(bounds.process[1])), spans }
+}
+
+/** sliceBatch(): decodeBatch() for a bare Batch, returning its structs' bytes (ThriftBatchParts). */
+export function sliceBatch(bytes: Uint8Array): ThriftBatchParts {
+  const reader = new BinaryReader(bytes)
+  const parts = readBatchParts(bytes, reader)
+  checkEnd(reader, 'Batch')
+  return parts
+}
+
+/** Decode one complete `Process` struct (as encodeProcess() writes it); throws `THRIFT_DECODE`. */
+export function decodeProcess(bytes: Uint8Array): JaegerProcess {
+  const reader = new BinaryReader(bytes)
+  const process = readProcess(reader, true)
+  checkEnd(reader, 'Process')
+  return process
 }
 
 /** Decode one complete `Span` struct (as encodeSpan() writes it); throws `THRIFT_DECODE`. */
