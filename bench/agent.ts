@@ -2,8 +2,8 @@
 // Side by side, one run: the real jaeger-agent (v1.62.0, built from the Go
 // module proxy by bench/jaeger-agent-binary.ts) → gRPC → a real Jaeger
 // collector (the peers' `jaeger` binary, jaeger receiver's grpc protocol on a
-// private port, memory store), against `jaeger-kafka agent` (our CLI, its own
-// Node process) → Kafka (the kafka peer, a fresh topic per run). Every run
+// private port, memory store), against `jaeger-kafka agent` (the built CLI, its
+// own Node process; with kafkajs and with the Confluent client) → Kafka (the kafka peer, a fresh topic per run). Every run
 // starts the agent afresh, then BENCH_CLIENTS unchanged apps of one kind each
 // send BENCH_SPANS reference spans at the per-client rate: Node jaeger-client
 // (bench/agent-client.ts: RemoteReporter + UDPSender, emitBatch in Thrift
@@ -24,7 +24,7 @@
 //   . ./.peers-env && node scripts/peers.mjs start kafka && npm run bench:agent
 // env: BENCH_ROUNDS (3), BENCH_CLIENTS (2), BENCH_SPANS (per client per run, 30000),
 //      BENCH_RATES (per-client spans/s, comma-separated, 0 = as fast as the client goes; default 2500,10000,0),
-//      BENCH_AGENTS (jaeger-agent,jaeger-agent-16m,jaeger-kafka), BENCH_CLIENT_KINDS (node,java), BENCH_LOAD_NOTE, BENCH_OUT (bench/results/agent-node.md).
+//      BENCH_AGENTS (jaeger-agent,jaeger-agent-16m,jaeger-kafka,jaeger-kafka-confluent), BENCH_CLIENT_KINDS (node,java), BENCH_LOAD_NOTE, BENCH_OUT (bench/results/agent-node.md).
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
@@ -48,7 +48,7 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const CLIENTS = Number(env.BENCH_CLIENTS ?? 2)
 const SPANS = Number(env.BENCH_SPANS ?? 30_000)
 const RATES = (env.BENCH_RATES ?? '2500,10000,0').split(',').map(Number)
-const AGENTS = (env.BENCH_AGENTS ?? 'jaeger-agent,jaeger-agent-16m,jaeger-kafka').split(',') as AgentName[]
+const AGENTS = (env.BENCH_AGENTS ?? 'jaeger-agent,jaeger-agent-16m,jaeger-kafka,jaeger-kafka-confluent').split(',') as AgentName[]
 const CLIENT_KINDS = (env.BENCH_CLIENT_KINDS ?? 'node,java').split(',') as ClientKind[]
 const ROOT = new URL('../', import.meta.url).pathname
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench/results/agent-node.md')
@@ -58,7 +58,9 @@ const conditions = startConditions({ kafka: true })
 const log = (m: string): void => void process.stderr.write(`[bench:agent] ${m}\n`)
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-type AgentName = 'jaeger-agent' | 'jaeger-agent-16m' | 'jaeger-kafka'
+type AgentName = 'jaeger-agent' | 'jaeger-agent-16m' | 'jaeger-kafka' | 'jaeger-kafka-confluent'
+/** Our agent's variants (the rest are anchors). */
+const OURS: readonly AgentName[] = ['jaeger-kafka', 'jaeger-kafka-confluent']
 /** node: jaeger-client (Node) UDPSender, Thrift binary → the binary port; java: jaeger-client 1.8.1 UdpSender, Thrift compact → the compact port. */
 type ClientKind = 'node' | 'java'
 const PROTOCOL: Record<ClientKind, 'binary' | 'compact'> = { node: 'binary', java: 'compact' }
@@ -209,13 +211,18 @@ function jaegerAgentVariant(name: AgentName, socketBuffer?: number): Agent {
 }
 
 const topicOf = (run: string): string => `bench-agent-${STAMP}-${run}`
-const OURS_CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'cli/bin.ts'), 'agent'] as const
+// The package's built CLI (npm run build: dist/esm/cli/bin.js, the "bin" of package.json), as deployed:
+// no TypeScript loader in the measured process.
+const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' })
+if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`)
+const OURS_CLI = [process.execPath, join(ROOT, 'dist/esm/cli/bin.js'), 'agent'] as const
 /** Whether this checkout's agent has the disk spool (then it runs with it, in a fresh dir per run, as deployed). */
 const OURS_HAS_SPOOL = spawnSync(OURS_CLI[0], [...OURS_CLI.slice(1), '--help'], { encoding: 'utf8' }).stdout.includes('--spool-dir')
 
-const jaegerKafkaAgent: Agent = {
-  name: 'jaeger-kafka',
-  describe: `\`jaeger-kafka agent\` (cli/bin.ts agent under \`node --import tsx\`, ${process.version}), the same listener flags as jaeger-agent, defaults otherwise (jaeger_thrift records, acks=all, ${OURS_HAS_SPOOL ? 'disk spool on in a fresh temp dir' : 'no disk spool in this build'})`,
+/** Our agent with the Kafka client `client` (JAEGER_KAFKA_CLIENT). */
+const jaegerKafkaAgent = (name: AgentName, client: 'kafkajs' | 'confluent'): Agent => ({
+  name,
+  describe: `${name}: \`jaeger-kafka agent\` (the built CLI, dist/esm/cli/bin.js, node ${process.version}), the same listener flags as jaeger-agent, defaults otherwise (jaeger_thrift records, acks=all, ${OURS_HAS_SPOOL ? 'disk spool on in a fresh temp dir' : 'no disk spool in this build'}), Kafka client ${client === 'kafkajs' ? 'kafkajs (the default)' : '@confluentinc/kafka-javascript (JAEGER_KAFKA_CLIENT=confluent, librdkafka)'}`,
   async start(run, dir) {
     const topic = topicOf(run)
     await createTopic(topic, 1)
@@ -228,7 +235,7 @@ const jaegerKafkaAgent: Agent = {
       `--collector.http-server.host-port=${HOST}:${collectorPort}`,
       `--admin.http.host-port=${HOST}:${adminPort}`,
       ...(OURS_HAS_SPOOL ? [`--spool-dir=${join(dir, `spool-${run}`)}`] : []),
-    ], logFile, { JAEGER_KAFKA_BROKERS: KAFKA_BROKERS.join(','), JAEGER_KAFKA_TOPIC: topic })
+    ], logFile, { JAEGER_KAFKA_BROKERS: KAFKA_BROKERS.join(','), JAEGER_KAFKA_TOPIC: topic, JAEGER_KAFKA_CLIENT: client })
     const agent = { child, pid: child.pid!, udpPorts: { binary: udpPort, compact: compactPort }, metricsUrl: `http://${HOST}:${adminPort}/metrics`, logFile, exited }
     await agentReady(agent, 'jaeger-kafka agent')
     return agent
@@ -245,13 +252,14 @@ const jaegerKafkaAgent: Agent = {
     const distinct = new Set(ids).size
     return { spans: distinct, duplicates: ids.length - distinct }
   },
-}
+})
 
 const AGENT_IMPLS: Record<AgentName, Agent> = {
   'jaeger-agent': jaegerAgentVariant('jaeger-agent'),
   // Our agent asks for 16 MiB by default (the kernel grants at most rmem_max): the same request, to compare loss at equal buffers.
   'jaeger-agent-16m': jaegerAgentVariant('jaeger-agent-16m', 16 * 1024 * 1024),
-  'jaeger-kafka': jaegerKafkaAgent,
+  'jaeger-kafka': jaegerKafkaAgent('jaeger-kafka', 'kafkajs'),
+  'jaeger-kafka-confluent': jaegerKafkaAgent('jaeger-kafka-confluent', 'confluent'),
 }
 
 // ------------------------------------------------------------------ one run
@@ -366,14 +374,14 @@ function table(results: RunResult[]): string {
       const sendRate = rs.map((r) => r.spansSent / r.sendSeconds)
       rows.push(`| ${CLIENT_LABEL[kind]} | ${rateLabel(rate)} | ${agent} | ${fmt(median(sendRate) / 1000)}k | ${rs.map((r) => `${r.datagramsSent}/${r.agentDatagrams}`).join(', ')} | ${rs.map((r) => r.kernelDrops).join(', ')} | ${rs.map((r) => r.agentDrops).join('; ')} | ${rs.map((r) => `${r.spansSent}/${r.arrived}`).join(', ')} | ${rs.map((r) => r.lost).join(', ')} (${fmt(median(lossPct), 2)} %) | ${fmt(median(cpuPerSpan), 2)} [${fmt(Math.min(...cpuPerSpan), 2)}–${fmt(Math.max(...cpuPerSpan), 2)}] | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`)
     }
-    const ours = per('jaeger-kafka')
-    for (const anchor of ['jaeger-agent', 'jaeger-agent-16m'] as const) {
+    for (const variant of OURS) for (const anchor of ['jaeger-agent', 'jaeger-agent-16m'] as const) {
+      const ours = per(variant)
       const theirs = per(anchor)
       if (!ours.length || !theirs.length) continue
       const lostOurs = ours.reduce((a, r) => a + r.lost, 0)
       const lostTheirs = theirs.reduce((a, r) => a + r.lost, 0)
       const cpuRatio = median(ours.map((r) => r.cpuUs / Math.max(1, r.arrived))) / median(theirs.map((r) => r.cpuUs / Math.max(1, r.arrived)))
-      checks.push(`- ${kind} clients, ${rateLabel(rate)}, vs ${anchor}: spans lost ${lostOurs} (ours, all rounds) vs ${lostTheirs} → ${lostOurs <= lostTheirs ? 'met' : '**not met**'}; CPU/span ratio ${fmt(cpuRatio, 2)}× → ${cpuRatio <= 1.5 ? 'met' : '**not met**'} (goal ≤ 1.5×)`)
+      checks.push(`- ${kind} clients, ${rateLabel(rate)}, ${variant} vs ${anchor}: spans lost ${lostOurs} (ours, all rounds) vs ${lostTheirs} → ${lostOurs <= lostTheirs ? 'met' : '**not met**'}; CPU/span ratio ${fmt(cpuRatio, 2)}× → ${cpuRatio <= 1.5 ? 'met' : '**not met**'} (goal ≤ 1.5×)`)
     }
   }
   const clientErrors = results.reduce((a, r) => a + r.clientErrors, 0)
@@ -387,8 +395,8 @@ Each run: ${CLIENTS} unchanged apps of one kind in their own processes, ${SPANS.
 - node: jaeger-client 3.19 (Node) RemoteReporter + UDPSender, emitBatch in Thrift binary to the agent's binary port (6832 role), bench/agent-client.ts;
 - java: jaeger-client 1.8.1 (Java, ${javaVersion()}) RemoteReporter + UdpSender, emitBatch in Thrift compact to the agent's compact port (6831 role), test/java/current BenchUdpSend.
 Both count what their own sender reports per flush (one flush = one datagram) through a pass-through wrapper; the client code is unchanged.
-- anchors: ${AGENTS.filter((a) => a !== 'jaeger-kafka').map((a) => AGENT_IMPLS[a].describe).join('; ')}; each → gRPC → Jaeger (${jaegerBinary().split('/').pop()}, jaeger receiver grpc on a private port, batch 100 ms, memory store).
-- ours: ${jaegerKafkaAgent.describe} → Kafka (${KAFKA_BROKERS.join(',')}), a fresh 1-partition topic per run.
+- anchors: ${AGENTS.filter((a) => !OURS.includes(a)).map((a) => AGENT_IMPLS[a].describe).join('; ')}; each → gRPC → Jaeger (${jaegerBinary().split('/').pop()}, jaeger receiver grpc on a private port, batch 100 ms, memory store).
+- ours: ${AGENTS.filter((a) => OURS.includes(a)).map((a) => AGENT_IMPLS[a].describe).join('; ')} → Kafka (${KAFKA_BROKERS.join(',')}), a fresh 1-partition topic per run.
 - UDP receive buffers: kernel net.core.rmem_default ${procValue('net/core/rmem_default')} B, rmem_max ${procValue('net/core/rmem_max')} B; what each agent's socket got (\`ss -m\` rb): ${AGENTS.map((a) => `${a} ${[...new Set(results.filter((r) => r.agent === a).map((r) => r.receiveBuffer ?? '?'))].join('/')} B`).join(', ')}.
 
 | clients | rate (spans/s) | agent | achieved send rate (spans/s) | datagrams sent/received by the agent, per run | kernel drops (/proc/net/udp) per run | agent-counted drops per run | spans sent/arrived per run | lost per run (median %) | agent CPU µs/span, median [min–max] | agent peak RSS MB |
