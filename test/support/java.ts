@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Java interop tier's plumbing (Node only): find java and mvn, build the
 // Maven project under test/java offline-first, and run one of its programs
-// with the module's classpath, parsing the JSON line it prints last.
+// with the module's classpath, parsing the JSON line it prints last. No test
+// runner here: benchmarks import it (java-test.ts registers the tier's tests).
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import process from 'node:process'
-import assert from 'node:assert/strict'
-import { test, type TestBody } from './harness.ts'
 
 const PROJECT = join(process.cwd(), 'test', 'java')
 
@@ -25,27 +24,6 @@ export function javaMissing(): string | null {
 /** True when a missing JDK/Maven must fail the tier instead of skipping it. */
 export function javaRequired(): boolean {
   return process.env.CI === 'true' || process.env.JAEGER_KAFKA_REQUIRE_JAVA === '1'
-}
-
-let missingReason: string | null | undefined
-
-/**
- * Register a Java-tier test `java: <name>`: skipped with the printed reason
- * when java or mvn is missing, a failing test instead when Java is required.
- */
-export function javaTest(name: string, body: TestBody): void {
-  if (missingReason === undefined) {
-    missingReason = javaMissing()
-    if (missingReason !== null && !javaRequired()) {
-      console.log(`# java tier SKIPPED: ${missingReason}. Install a JDK 17+ and Maven 3.8+ to run it; CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1 make this a failure.`)
-    }
-  }
-  const missing = missingReason
-  const required = missing !== null && javaRequired()
-  test(`java: ${name}`, required ? () => assert.fail(`java tier required (CI=true or JAEGER_KAFKA_REQUIRE_JAVA=1) but ${missing}`) : body, {
-    timeout: 600_000,
-    skip: missing !== null && !required ? `java tier: ${missing}` : false,
-  })
 }
 
 function mvn(offline: boolean): Promise<{ code: number | null; output: string }> {
