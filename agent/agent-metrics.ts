@@ -72,7 +72,7 @@ export function createAgentMetrics(): AgentMetrics {
   const registry = createMetricsRegistry()
   const datagrams = registry.counter(`${P}datagrams_received_total`, 'UDP datagrams read from the socket, valid or not, by protocol (compact 6831, binary 6832).', ['protocol'])
   const malformed = registry.counter(`${P}datagrams_malformed_total`, 'UDP datagrams that were not a valid Agent.emitBatch message, by protocol and reason; dropped.', ['protocol', 'reason'])
-  const tooLarge = registry.counter(`${P}datagrams_too_large_total`, 'UDP datagrams over the max packet size (65000 bytes, like jaeger-agent), by protocol; dropped unread.', ['protocol'])
+  const tooLarge = registry.counter(`${P}datagrams_too_large_total`, 'UDP datagrams over the max packet size (--processor.*.server-max-packet-size, default 65507 bytes), by protocol; dropped unread.', ['protocol'])
   const kernel = registry.counter(`${P}udp_kernel_drops_total`, 'Datagrams the kernel dropped on our UDP socket because its receive buffer was full (Linux /proc/net/udp drops column), by protocol.', ['protocol'])
   const buffer = registry.gauge(`${P}udp_receive_buffer_bytes`, 'Receive buffer the kernel granted each UDP socket (capped by net.core.rmem_max), by protocol.', ['protocol'])
   const batches = registry.counter(`${P}batches_received_total`, 'jaeger.thrift Batches decoded, by transport (compact, binary, http).', ['transport'])

@@ -87,7 +87,7 @@ export interface AgentOptions {
   listen?: AgentListen
   /** UDP receive buffer to ask the kernel for, bytes (default 16 MiB; capped by net.core.rmem_max). */
   recvBufferSize?: number
-  /** Largest datagram decoded; larger ones are counted `too_large` (default 65000, jaeger-agent's). */
+  /** Largest datagram decoded; larger ones are counted `too_large` (default 65507, the IPv4 UDP maximum; jaeger-agent's is 65000). */
   maxPacketSize?: number
   /** Largest `/api/traces` body (default 16 MiB); 413 beyond. */
   maxBodyBytes?: number

@@ -13,8 +13,14 @@ import type { Logger } from '../src/kafka/logger.ts'
 import type { JaegerBatch } from '../src/codec/thrift/jaeger-types.ts'
 import type { AgentMetrics } from './agent-metrics.ts'
 
-/** jaeger-agent's default `--processor.*.server-max-packet-size` (and jaeger-client's UDP packet limit). */
-export const DEFAULT_MAX_PACKET_SIZE = 65_000
+/**
+ * The largest UDP payload over IPv4 (65,535 − 8 − 20): every datagram the
+ * kernel can hand us. jaeger-agent's default max packet size is 65000, but
+ * Node jaeger-client's UDPSender sends datagrams past 65000 (its size check
+ * can be overrun by spans appended during a flush); refusing those would lose
+ * spans the app counted as sent. A lower `maxPacketSize` restores the limit.
+ */
+export const DEFAULT_MAX_PACKET_SIZE = 65_507
 
 /** The UDP protocols (compact on 6831, binary on 6832). */
 export type UdpProtocol = 'compact' | 'binary'

@@ -58,8 +58,9 @@ Other flags:
   --udp-recv-buffer-size N UDP receive buffer to ask for, bytes [JAEGER_KAFKA_UDP_RECV_BUFFER_SIZE]
                            (default 16777216; the kernel caps it at net.core.rmem_max; also read
                            from --processor.jaeger-{compact,binary}.server-socket-buffer-size)
-  --udp-max-packet-size N  largest datagram decoded [JAEGER_KAFKA_UDP_MAX_PACKET_SIZE] (default 65000;
-                           also --processor.jaeger-{compact,binary}.server-max-packet-size)
+  --udp-max-packet-size N  largest datagram decoded [JAEGER_KAFKA_UDP_MAX_PACKET_SIZE] (default 65507,
+                           every IPv4 datagram; jaeger-agent's is 65000, which Node jaeger-client
+                           overruns; also --processor.jaeger-{compact,binary}.server-max-packet-size)
   --http-max-body-bytes N  largest /api/traces body, 413 beyond [JAEGER_KAFKA_HTTP_MAX_BODY_BYTES]
                            (default 16777216)
   --http-safe-timeout MS   how long /api/traces waits for Kafka before 503 [JAEGER_KAFKA_HTTP_SAFE_TIMEOUT]

@@ -91,7 +91,8 @@ test('compact emitBatch datagrams written by Apache Thrift TCompactProtocol → 
 test('garbage mixed into valid UDP traffic: every valid span delivered, every bad datagram counted by reason, the agent alive', async () => {
   const topic = uniqueTopic('agent-garbage')
   await createTopic(topic)
-  const agent = await startAgent({ listen: LOOPBACK, spool: false, kafka: { kafka: { brokers: KAFKA_BROKERS }, topic } })
+  // jaeger-agent's 65000-byte max packet size (the default takes every IPv4 datagram), so oversize datagrams exist.
+  const agent = await startAgent({ listen: LOOPBACK, spool: false, maxPacketSize: 65_000, kafka: { kafka: { brokers: KAFKA_BROKERS }, topic } })
   const random = prng(13)
   const TRACES = 40
   const SPANS = 5

@@ -9,7 +9,8 @@ import { makeBatch } from '../support/forwarder-fakes.ts'
 import { ErrorCodes, JaegerKafkaError } from '../../src/errors.ts'
 import { decodeBatch, decodeProcess, decodeSpan, sliceBatch } from '../../src/codec/thrift/jaeger-decode.ts'
 import type { ThriftBatchParts } from '../../src/codec/thrift/jaeger-decode.ts'
-import type { JaegerBatch } from '../../src/codec/thrift/jaeger-types.ts'
+import { TagType } from '../../src/codec/thrift/jaeger-types.ts'
+import type { JaegerBatch, JaegerSpan } from '../../src/codec/thrift/jaeger-types.ts'
 import type { BatchOutcome } from '../../senders/sender-types.ts'
 import { createCollectorHandler, RETRY_AFTER_SECONDS } from '../../agent/collector-handler.ts'
 import { createSamplingHandler } from '../../agent/sampling-handler.ts'
@@ -166,6 +167,27 @@ test('the datagram handler sends decoded batches and counts too-large and malfor
   assert.equal(snap.batches.binary, 1)
   assert.equal(snap.spans.binary, 4)
   assert.equal(snap.datagrams.compact.received, 0)
+})
+
+test('by default the datagram handler decodes every datagram IPv4 can carry (65507 bytes), past jaeger-agent\'s 65000', () => {
+  const metrics = createAgentMetrics()
+  const sent: JaegerBatch[] = []
+  const handle = createDatagramHandler({ protocol: 'binary', decode: decodeEmitBatch, send: (batch) => void sent.push(batch), metrics, logger: silent })
+  const span = (i: number, tag: string): JaegerSpan => ({
+    traceIdLow: 7n, traceIdHigh: 0n, spanId: BigInt(i + 1), parentSpanId: 0n, operationName: `op-${i}`,
+    flags: 1, startTime: 1_700_000_000_000_000n, duration: 10n, tags: [{ key: 'pad', vType: TagType.STRING, vStr: tag }],
+  })
+  // 64 spans padded so the datagram lands between 65000 and 65507 bytes, like the Node UDPSender's overruns.
+  const base = apacheEmitBatch('binary', { process: { serviceName: 'svc', tags: [] }, spans: Array.from({ length: 64 }, (_, i) => span(i, '')) }).length
+  const pad = 'x'.repeat(Math.floor((65_300 - base) / 64))
+  const datagram = apacheEmitBatch('binary', { process: { serviceName: 'svc', tags: [] }, spans: Array.from({ length: 64 }, (_, i) => span(i, pad)) })
+  assert.ok(datagram.length > 65_000 && datagram.length <= 65_507, `datagram of ${datagram.length} bytes`)
+  handle(datagram)
+  const snap = metrics.snapshot()
+  assert.equal(snap.datagrams.binary.tooLarge, 0)
+  assert.equal(sent.length, 1)
+  assert.equal(sent[0]!.spans.length, 64)
+  assert.equal(sent[0]!.spans[63]!.tags?.[0]?.vStr, pad)
 })
 
 test('malformedReason() labels decodeEmitBatch() errors with a small fixed set of reasons', () => {
