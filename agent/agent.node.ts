@@ -45,6 +45,7 @@ import { loadSamplingProvider } from './sampling-provider.node.ts'
 import type { SamplingProviderStats } from './sampling-provider.node.ts'
 import { DEFAULT_RECV_BUFFER_SIZE, listenUdp } from './udp-listener.node.ts'
 import type { UdpListener } from './udp-listener.node.ts'
+import { integerAtLeast } from '../src/option-checks.ts'
 
 /** The agent's listeners: `host:port` or `:port` (every interface), or false for off. */
 export interface AgentListen {
@@ -138,11 +139,6 @@ export interface RunningAgent {
   close(): Promise<void>
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
-  const n = value ?? fallback
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`\`${name}\` must be a positive integer, got ${String(value)}`)
-  return n
-}
 
 /**
  * Start the agent: bind every listener that is on, then resolve with the
@@ -158,10 +154,10 @@ export async function startAgent(options: AgentOptions = {}): Promise<RunningAge
   if (typeof options !== 'object' || options === null) throw new TypeError('startAgent() needs an options object')
   const logger = options.logger ?? nullLogger
   const listen = { ...DEFAULT_AGENT_LISTEN, ...options.listen }
-  const recvBufferSize = positive(options.recvBufferSize, DEFAULT_RECV_BUFFER_SIZE, 'recvBufferSize')
-  const maxPacketSize = positive(options.maxPacketSize, DEFAULT_MAX_PACKET_SIZE, 'maxPacketSize')
-  const maxBodyBytes = positive(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes')
-  const safeTimeoutMs = positive(options.httpSafeTimeoutMs, DEFAULT_SAFE_TIMEOUT_MS, 'httpSafeTimeoutMs')
+  const recvBufferSize = integerAtLeast(options.recvBufferSize ?? DEFAULT_RECV_BUFFER_SIZE, 'recvBufferSize')
+  const maxPacketSize = integerAtLeast(options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE, 'maxPacketSize')
+  const maxBodyBytes = integerAtLeast(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes')
+  const safeTimeoutMs = integerAtLeast(options.httpSafeTimeoutMs ?? DEFAULT_SAFE_TIMEOUT_MS, 'httpSafeTimeoutMs')
   // Parse every address before binding anything.
   const address = (name: keyof AgentListen, flag: string) => {
     const value = listen[name]

@@ -8,7 +8,7 @@
  * @module
  */
 import { describeError } from '../src/errors.ts'
-import { safeLog } from '../src/kafka/logger.ts'
+import { throttledLog } from '../src/kafka/logger.ts'
 import type { Logger } from '../src/kafka/logger.ts'
 import type { JaegerBatch } from '../src/codec/thrift/jaeger-types.ts'
 import type { AgentMetrics } from './agent-metrics.ts'
@@ -62,19 +62,9 @@ export interface DatagramHandlerOptions<B extends { spans: readonly unknown[] } 
 export function createDatagramHandler<B extends { spans: readonly unknown[] }>(options: DatagramHandlerOptions<B>): (bytes: Uint8Array) => void {
   const { protocol, metrics, logger } = options
   const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE
-  let lastLog = 0
-  let suppressed = 0
-  const log = (message: string): void => {
-    const now = Date.now()
-    if (now - lastLog < LOG_INTERVAL_MS) {
-      suppressed++
-      return
-    }
-    const suffix = suppressed > 0 ? ` (${suppressed} similar messages suppressed)` : ''
-    lastLog = now
-    suppressed = 0
-    safeLog(logger, 'error', message + suffix)
-  }
+  // One throttle for every message of this port: garbage can arrive at line rate.
+  const throttled = throttledLog(logger, LOG_INTERVAL_MS)
+  const log = (message: string): void => throttled('datagram', 'error', message)
   return (bytes) => {
     try {
       metrics.datagram(protocol)

@@ -24,8 +24,8 @@
 import { describeError } from '../src/errors.ts'
 import { createKafkajsProducer } from '../src/kafka/kafkajs.ts'
 import type { KafkajsProducerOptions } from '../src/kafka/kafkajs.ts'
-import { nullLogger, safeLog } from '../src/kafka/logger.ts'
-import type { Logger } from '../src/kafka/logger.ts'
+import { nullLogger, safeLog, throttledLog } from '../src/kafka/logger.ts'
+import type { Logger, ThrottledLog } from '../src/kafka/logger.ts'
 import { isKafkaProducer } from '../src/kafka/types.ts'
 import type { KafkaProducer } from '../src/kafka/types.ts'
 import { DEFAULT_SPAN_TOPIC, parseSpanEncoding } from '../src/kafka/span-record.ts'
@@ -36,6 +36,7 @@ import { decodeProcess, decodeSpan } from '../src/codec/thrift/jaeger-decode.ts'
 import type { ThriftBatchParts } from '../src/codec/thrift/jaeger-decode.ts'
 import type { ClientStats, JaegerProcess, JaegerSpan } from '../src/codec/thrift/jaeger-types.ts'
 import { resolveRetry, SENDER_RETRY_DEFAULTS } from '../src/retry.ts'
+import { integerAtLeast, nonNegativeNumber } from '../src/option-checks.ts'
 import type { RetryOptions } from '../src/retry.ts'
 import { BatchSealer, MIN_MAX_MESSAGE_BYTES } from './batch-sealer.ts'
 import { SENDER_BRAND, brandedInstanceOf } from './brand.ts'
@@ -119,16 +120,6 @@ const LOG_INTERVAL_MS = 10_000
 /** Count spans dropped before they reached a record: (reason, spans, bytes, error, operationName?). */
 type DropFn = (reason: DropReason, spans: number, bytes: number, error: string, operationName?: string) => void
 
-function positiveInteger(value: unknown, name: string, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`\`${name}\` must be an integer >= ${min}, got ${String(value)}`)
-  return value
-}
-
-function nonNegativeNumber(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`\`${name}\` must be a number >= 0, got ${String(value)}`)
-  return value
-}
-
 function unref(timer: ReturnType<typeof setTimeout>): void {
   ;(timer as { unref?: () => void }).unref?.()
 }
@@ -179,7 +170,8 @@ export class KafkaSender {
   private readonly waiters: FlushWaiters
   private closed = false
   private closing: Promise<CloseResult> | undefined
-  private readonly lastLogged = new Map<string, { at: number; suppressed: number }>()
+  /** Logs at most once per LOG_INTERVAL_MS per key, counting what was suppressed. */
+  private readonly log: ThrottledLog
   private readonly counts = {
     appended: 0,
     delivered: 0,
@@ -192,6 +184,7 @@ export class KafkaSender {
   constructor(options: KafkaSenderOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('KafkaSender needs an options object')
     this.logger = options.logger ?? nullLogger
+    this.log = throttledLog(this.logger, LOG_INTERVAL_MS)
     if (options.producer !== undefined) {
       if (!isKafkaProducer(options.producer)) throw new TypeError('`producer` must implement connect(), send() and disconnect()')
       this.producer = options.producer
@@ -206,10 +199,10 @@ export class KafkaSender {
     }
     this.topic = options.topic ?? DEFAULT_SPAN_TOPIC
     if (typeof this.topic !== 'string' || this.topic.length === 0) throw new TypeError('`topic` must be a non-empty string')
-    const maxMessageBytes = positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
-    const maxBufferedBytes = positiveInteger(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes', 1)
+    const maxMessageBytes = integerAtLeast(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes', MIN_MAX_MESSAGE_BYTES)
+    const maxBufferedBytes = integerAtLeast(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes', 1)
     if (maxBufferedBytes < maxMessageBytes) throw new RangeError('`maxBufferedBytes` must be at least `maxMessageBytes`')
-    const maxInFlight = positiveInteger(options.maxInFlightBatches ?? this.producer.maxInFlight ?? 4, 'maxInFlightBatches')
+    const maxInFlight = integerAtLeast(options.maxInFlightBatches ?? this.producer.maxInFlight ?? 4, 'maxInFlightBatches')
     this.flushTimeoutMs = nonNegativeNumber(options.flushTimeoutMs ?? 5_000, 'flushTimeoutMs')
     this.closeTimeoutMs = nonNegativeNumber(options.closeTimeoutMs ?? 10_000, 'closeTimeoutMs')
     this.drainOnCloseMs = nonNegativeNumber(options.spool?.drainOnCloseMs ?? this.closeTimeoutMs, 'spool.drainOnCloseMs')
@@ -354,7 +347,8 @@ export class KafkaSender {
       count,
       () => ({ bytes: encodeProcess(process), format: this.sealer.formatFor(process) }),
       (report, drop) => {
-        for (const span of spans) this.addBatchSpan(span, report, drop)
+        const encode = this.batchSpanEncoder()
+        for (const span of spans) this.addBatchSpan(span, encode, report, drop)
       },
     )
   }
@@ -378,6 +372,7 @@ export class KafkaSender {
           return { bytes: encodeProcess(process), format: this.sealer.formatFor(process) }
         },
         (report, drop) => {
+          const encode = this.batchSpanEncoder()
           for (const bytes of spans) {
             let span: JaegerSpan
             try {
@@ -386,7 +381,7 @@ export class KafkaSender {
               drop('encode_error', 1, bytes.length, `Cannot decode span: ${describeError(error)}`)
               continue
             }
-            this.addBatchSpan(span, report, drop)
+            this.addBatchSpan(span, encode, report, drop)
           }
         },
       )
@@ -542,10 +537,15 @@ export class KafkaSender {
     this.sealer.setProcess(bytes, format)
   }
 
-  /** sendBatch(): encode one span of the batch (trimmed if too large) and add it to the open batch, sealing into `report` when full. */
-  private addBatchSpan(span: JaegerSpan, report: BatchReport, drop: DropFn): void {
+  /** How sendBatch() encodes a span for this sender's records (made once per batch, not per span). */
+  private batchSpanEncoder(): (span: JaegerSpan) => Uint8Array {
     const encoding = this.sealer.traceEncoding
-    const encode = encoding === undefined ? encodeSpan : (s: JaegerSpan) => encodeSpanPart(encoding, s)
+    return encoding === undefined ? encodeSpan : (span) => encodeSpanPart(encoding, span)
+  }
+
+  /** sendBatch(): encode one span of the batch with `encode` (trimmed if too large) and add it to the open batch, sealing into `report` when full. */
+  private addBatchSpan(span: JaegerSpan, encode: (span: JaegerSpan) => Uint8Array, report: BatchReport, drop: DropFn): void {
+    const encoding = this.sealer.traceEncoding
     let bytes: Uint8Array
     try {
       bytes = encode(span)
@@ -789,18 +789,6 @@ export class KafkaSender {
     this.invoke(callback, 0, `Unexpected sender error: ${describeError(error)}`)
   }
 
-  /** Log at most once per `intervalMs` per key, counting what was suppressed. */
-  private log(key: string, level: 'info' | 'error', message: string, intervalMs = LOG_INTERVAL_MS): void {
-    const now = Date.now()
-    const last = this.lastLogged.get(key)
-    if (last && now - last.at < intervalMs) {
-      last.suppressed++
-      return
-    }
-    const suffix = last && last.suppressed > 0 ? ` (${last.suppressed} similar messages suppressed)` : ''
-    this.lastLogged.set(key, { at: now, suppressed: 0 })
-    safeLog(this.logger, level, message + suffix)
-  }
 }
 
 /** Call a producer method; a synchronous throw becomes a rejection. */

@@ -45,6 +45,7 @@ import { acquireLock, spoolError } from './spool-lock.node.ts'
 import { FRAME_HEADER_BYTES, decodePayload, encodeFrame, readFrame, scanFrames, spanCountOf } from './spool-frame.ts'
 import { emptySpoolStats } from './span-spool.ts'
 import type { SpanSpool, SpoolCount, SpoolDropReason, SpoolEntry, SpoolStats } from './span-spool.ts'
+import { integerAtLeast } from '../../src/option-checks.ts'
 
 /** Default byte cap of a spool directory (1 GiB). */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
@@ -111,10 +112,6 @@ const CURSOR_FILE = 'cursor'
 const segmentName = (no: number): string => `${String(no).padStart(16, '0')}.seg`
 const zeroCount = (): SpoolCount => ({ frames: 0, spans: 0, bytes: 0 })
 
-function positive(value: unknown, name: string, min = 1): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new RangeError(`\`${name}\` must be an integer >= ${min}, got ${String(value)}`)
-  return value
-}
 
 
 /**
@@ -125,12 +122,12 @@ function positive(value: unknown, name: string, min = 1): number {
  */
 export async function openFileSpool(options: FileSpoolOptions): Promise<FileSpool> {
   if (typeof options !== 'object' || options === null || typeof options.dir !== 'string' || options.dir === '') throw new TypeError('openFileSpool() needs `dir`')
-  const maxBytes = positive(options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES, 'maxBytes', 2 * 64 * 1024)
-  const segmentBytes = positive(options.segmentBytes ?? Math.max(64 * 1024, Math.min(DEFAULT_SPOOL_SEGMENT_BYTES, Math.floor(maxBytes / 16))), 'segmentBytes', 1024)
+  const maxBytes = integerAtLeast(options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES, 'maxBytes', 2 * 64 * 1024)
+  const segmentBytes = integerAtLeast(options.segmentBytes ?? Math.max(64 * 1024, Math.min(DEFAULT_SPOOL_SEGMENT_BYTES, Math.floor(maxBytes / 16))), 'segmentBytes', 1024)
   if (segmentBytes > maxBytes / 2) throw new RangeError('`segmentBytes` must be at most half of `maxBytes` (the oldest segment is what gets dropped)')
   const fsync = options.fsync ?? 'interval'
   if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') throw new RangeError(`\`fsync\` must be always, interval or never, got ${String(fsync)}`)
-  const fsyncIntervalMs = positive(options.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS, 'fsyncIntervalMs')
+  const fsyncIntervalMs = integerAtLeast(options.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS, 'fsyncIntervalMs')
   const logger = options.logger ?? nullLogger
   const dir = options.dir
   try {

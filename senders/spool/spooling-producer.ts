@@ -29,6 +29,7 @@ import { SENDER_RETRY_DEFAULTS, backoffDelay, resolveRetry } from '../../src/ret
 import type { ResolvedRetry, RetryOptions } from '../../src/retry.ts'
 import { emptySpoolStats } from './span-spool.ts'
 import type { SpanSpool, SpoolEntry, SpoolStats } from './span-spool.ts'
+import { integerAtLeast } from '../../src/option-checks.ts'
 
 /** Default most bytes of spooled frames replayed in one produce call (one record batch must stay under the broker's limit). */
 export const DEFAULT_REPLAY_MAX_BYTES = 512 * 1024
@@ -85,10 +86,6 @@ function attempt(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new RangeError(`\`${name}\` must be an integer >= 1, got ${String(value)}`)
-  return value
-}
 
 /** The leading entries that share the first one's topic (one produce call is one topic). */
 function sameTopicPrefix(entries: readonly SpoolEntry[]): SpoolEntry[] {
@@ -138,8 +135,8 @@ class SpoolingProducerImpl implements SpoolingProducer {
     this.logger = options.logger ?? nullLogger
     this.backoff = resolveRetry(options.retry, SENDER_RETRY_DEFAULTS)
     this.random = options.random
-    this.replayMaxBytes = positive(options.replayMaxBytes ?? DEFAULT_REPLAY_MAX_BYTES, 'replayMaxBytes')
-    this.replayMaxFrames = positive(options.replayMaxFrames ?? DEFAULT_REPLAY_MAX_FRAMES, 'replayMaxFrames')
+    this.replayMaxBytes = integerAtLeast(options.replayMaxBytes ?? DEFAULT_REPLAY_MAX_BYTES, 'replayMaxBytes')
+    this.replayMaxFrames = integerAtLeast(options.replayMaxFrames ?? DEFAULT_REPLAY_MAX_FRAMES, 'replayMaxFrames')
     this.maxInFlight = producer.maxInFlight
     this.ownsClient = producer.ownsClient
     this.name = `${producer.name ?? 'producer'}+spool`
